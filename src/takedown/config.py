@@ -1,0 +1,48 @@
+"""Typed settings, read once from the environment (TAKEDOWN_*) and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-insecure-secret-change-me"
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("takedown"))
+
+
+class Settings(BaseSettings):
+    """Every setting of the service. Documented in docs/settings.md (a test keeps them in step)."""
+
+    model_config = SettingsConfigDict(env_prefix="TAKEDOWN_", extra="ignore")
+
+    environment: str = Field("development", description="development, test or production")
+    database_url: str | None = Field(
+        None, description="PostgreSQL URL; unset starts an embedded PostgreSQL under data_dir"
+    )
+    data_dir: Path = Field(default_factory=_default_data_dir, description="where state lives")
+    secret_key: str = Field(DEV_SECRET, description="signs sessions and derives PIN hashes")
+    public_url: str = Field("http://127.0.0.1:8000", description="base URL shown to reporters")
+    max_body_bytes: int = Field(2_000_000, description="largest JSON/form request accepted")
+    max_upload_bytes: int = Field(50_000_000, description="largest media upload accepted")
+    p0_restrict_deadline_s: float = Field(1.0, description="target for P0 restriction")
+    webhook_timeout_s: float = Field(5.0, description="timeout of one webhook delivery")
+    webhook_max_attempts: int = Field(12, description="deliveries tried before giving up")
+    webhook_backoff_base_s: float = Field(2.0, description="first retry delay, doubling")
+    webhook_backoff_max_s: float = Field(3600.0, description="longest retry delay")
+    worker_concurrency: int = Field(4, description="jobs a worker runs at once")
+    log_level: str = Field("INFO", description="logging level")
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("TAKEDOWN_SECRET_KEY must be set in production")
+        return self
+
+    @property
+    def pgdata_dir(self) -> Path:
+        return self.data_dir / "pgdata"
