@@ -3,13 +3,180 @@
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from takedown.config import Settings
+    from takedown.db import Database
 
 app = typer.Typer(help="Takedown: child-safety report-and-takedown service.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks against named baselines (prints ratios).")
 app.add_typer(bench_app, name="bench")
+
+
+db_app = typer.Typer(help="Database: migrations.")
+platform_app = typer.Typer(help="Platform API clients.")
+user_app = typer.Typer(help="Staff accounts.")
+audit_app = typer.Typer(help="The hash-chained audit log.")
+app.add_typer(db_app, name="db")
+app.add_typer(platform_app, name="platform")
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
+
+
+def _settings() -> Settings:
+    from takedown.config import Settings
+
+    return Settings()
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+
+
+@contextmanager
+def _database() -> Iterator[Database]:
+    from takedown.db import Database, upgrade
+
+    settings = _settings()
+    db = Database(settings).open()
+    try:
+        upgrade(db.engine)
+        yield db
+    finally:
+        db.close()
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="address to listen on"),
+    port: int = typer.Option(8000, help="port to listen on"),
+    worker: bool = typer.Option(True, help="also run a job worker in this process"),
+) -> None:
+    """Run the API and pages (and, unless --no-worker, a worker)."""
+    import uvicorn
+
+    from takedown.web.app import create_app
+
+    settings = _settings()
+    _configure_logging(settings)
+    uvicorn.run(
+        create_app(settings, run_worker=worker),
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@app.command("worker")
+def worker_command() -> None:
+    """Run a job worker (webhook deliveries and other background work)."""
+    import asyncio
+
+    from takedown.jobs import Runtime
+    from takedown.jobs.worker import run_worker
+
+    settings = _settings()
+    _configure_logging(settings)
+    with _database() as db:
+        asyncio.run(run_worker(Runtime(settings=settings, db=db)))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration (also done by serve, worker and demo on start)."""
+    with _database():
+        typer.echo("database is at the latest revision")
+
+
+@platform_app.command("add")
+def platform_add(
+    name: str,
+    webhook_url: str = typer.Option(None, help="where signed webhooks are sent"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Register a platform; prints its API key and webhook secret once."""
+    from takedown.platforms import create_platform
+
+    with _database() as db, db.session() as session:
+        new = create_platform(session, name, webhook_url)
+        out = {
+            "platform_id": new.platform.id,
+            "name": name,
+            "api_key": new.api_key,
+            "webhook_secret": new.platform.webhook_secret,
+        }
+    _emit(out, as_json)
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    role: str = typer.Option(
+        "reviewer",
+        help="reviewer, child_safety_specialist, supervisor, "
+        "admin, auditor, law_enforcement_liaison",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Create a staff account; prints its API key once."""
+    from takedown.people import create_user
+
+    with _database() as db, db.session() as session:
+        new = create_user(session, username, role)
+        out = {"user_id": new.user.id, "username": username, "role": role, "api_key": new.api_key}
+    _emit(out, as_json)
+
+
+@audit_app.command("verify")
+def audit_verify(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+    """Check the whole chain; names the first broken link and exits 1 if there is one."""
+    from takedown.audit import verify
+
+    with _database() as db, db.session() as session:
+        result = verify(session)
+    out = {
+        "ok": result.ok,
+        "events": result.events,
+        "first_broken_id": result.first_broken_id,
+        "problem": result.problem,
+    }
+    if as_json:
+        _emit(out, True)
+    elif result.ok:
+        typer.echo(f"audit chain intact: {result.events} events")
+    else:
+        typer.echo(
+            f"audit chain BROKEN at event {result.first_broken_id}: {result.problem} "
+            f"({result.events} events verified before it)"
+        )
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command()
+def demo(
+    as_json: bool = typer.Option(False, "--json", help="print the measurements as JSON"),
+    out: Path = typer.Option(None, help="directory for the demo's files"),
+    speed: float = typer.Option(3600.0, help="simulated seconds per real second"),
+    seed: int = typer.Option(2020, help="random seed of the simulated audience"),
+) -> None:
+    """Replay the seed case against the real service and a simulated platform."""
+    from takedown.demo.run import print_table, run_demo
+
+    settings = _settings()
+    result = run_demo(settings, out_dir=out, speed=speed, seed=seed, quiet=as_json)
+    if as_json:
+        _emit(result, True)
+    else:
+        print_table(result)
 
 
 def _emit(data: object, as_json: bool) -> None:

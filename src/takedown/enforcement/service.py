@@ -1,0 +1,159 @@
+"""Idempotent actions on the platform; each one is recorded, audited and sent by webhook."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from takedown import audit
+from takedown.config import Settings
+from takedown.db.base import utcnow
+from takedown.enforcement.models import Action, WebhookDelivery
+from takedown.jobs import enqueue
+from takedown.platforms import Account, ContentItem, get_account, get_platform
+
+DELIVER_TASK = "enforcement:deliver_webhook"
+
+
+def restrict_content(
+    session: Session, item: ContentItem, *, case_id: int | None, actor: str, reason: str
+) -> bool:
+    """Hide from all but the author, demonetise, stop sharing. False if already so."""
+    if item.visibility != "public":
+        return False
+    item.visibility = "restricted"
+    item.monetised = False
+    item.shareable = False
+    item.restricted_at = utcnow()
+    _act(
+        session,
+        "restrict",
+        "content.restricted",
+        item=item,
+        case_id=case_id,
+        actor=actor,
+        reason=reason,
+    )
+    return True
+
+
+def remove_content(
+    session: Session, item: ContentItem, *, case_id: int | None, actor: str, reason: str
+) -> bool:
+    if item.visibility == "removed":
+        return False
+    item.visibility = "removed"
+    item.monetised = False
+    item.shareable = False
+    item.removed_at = utcnow()
+    _act(
+        session, "remove", "content.removed", item=item, case_id=case_id, actor=actor, reason=reason
+    )
+    return True
+
+
+def restore_content(
+    session: Session, item: ContentItem, *, case_id: int | None, actor: str, reason: str
+) -> bool:
+    if item.visibility != "restricted":
+        return False
+    item.visibility = "public"
+    item.monetised = True
+    item.shareable = True
+    item.restricted_at = None
+    _act(
+        session,
+        "restore",
+        "content.restored",
+        item=item,
+        case_id=case_id,
+        actor=actor,
+        reason=reason,
+    )
+    return True
+
+
+def suspend_account(
+    session: Session, account: Account, *, case_id: int | None, actor: str, reason: str
+) -> bool:
+    if account.state == "suspended":
+        return False
+    account.state = "suspended"
+    account.suspended_at = utcnow()
+    action = Action(
+        case_id=case_id, kind="suspend", account_id=account.id, actor=actor, reason=reason
+    )
+    session.add(action)
+    session.flush()
+    data = {
+        "account_id": account.external_id,
+        "handle": account.handle,
+        "reason": reason,
+        "case_id": case_id,
+        "action_id": action.id,
+    }
+    audit.record(
+        session,
+        "account.suspended",
+        actor=actor,
+        subject_type="account",
+        subject_id=account.id,
+        data=data,
+    )
+    _notify(session, account.platform_id, "account.suspended", data, action.id)
+    return True
+
+
+def _act(
+    session: Session,
+    kind: str,
+    event: str,
+    *,
+    item: ContentItem,
+    case_id: int | None,
+    actor: str,
+    reason: str,
+) -> None:
+    action = Action(case_id=case_id, kind=kind, content_id=item.id, actor=actor, reason=reason)
+    session.add(action)
+    session.flush()
+    author = get_account(session, item.author_id)
+    data = {
+        "content_id": item.external_id,
+        "author_id": author.external_id,
+        "visibility": "author_only" if item.visibility == "restricted" else item.visibility,
+        "monetised": item.monetised,
+        "shareable": item.shareable,
+        "reason": reason,
+        "case_id": case_id,
+        "action_id": action.id,
+    }
+    audit.record(session, event, actor=actor, subject_type="content", subject_id=item.id, data=data)
+    _notify(session, item.platform_id, event, data, action.id)
+
+
+def _notify(
+    session: Session, platform_id: int, event: str, data: dict[str, object], action_id: int
+) -> None:
+    """Create the delivery and its job in this transaction: both exist or neither does."""
+    platform = get_platform(session, platform_id)
+    if not platform.webhook_url:
+        return
+    delivery = WebhookDelivery(
+        message_id=f"msg_{uuid.uuid4().hex}",
+        platform_id=platform_id,
+        action_id=action_id,
+        event_type=event,
+        payload=data,
+        next_attempt_at=utcnow(),
+    )
+    session.add(delivery)
+    session.flush()
+    enqueue(session, DELIVER_TASK, queue="webhooks", delivery_id=delivery.id)
+
+
+def backoff(settings: Settings, attempts: int) -> timedelta:
+    seconds = settings.webhook_backoff_base_s * (2 ** max(attempts - 1, 0))
+    return timedelta(seconds=min(seconds, settings.webhook_backoff_max_s))

@@ -1,0 +1,28 @@
+"""A report as the reporter gave it, and the PIN that lets them follow it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from takedown.db.base import Base, utcnow
+
+
+class Report(Base):
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    reporter_role: Mapped[str] = mapped_column(String(40))
+    minor_depicted: Mapped[str] = mapped_column(String(10))
+    age_at_time: Mapped[int | None] = mapped_column(Integer)
+    law_enforcement_case_number: Mapped[str | None] = mapped_column(String(200))
+    statement: Mapped[str] = mapped_column(Text, default="")
+    contact: Mapped[str | None] = mapped_column(String(320))
+    content_refs: Mapped[list[str]] = mapped_column(JSONB)
+    channel: Mapped[str] = mapped_column(String(20), default="api")
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,90 @@
+"""What a report must carry. Shared by the JSON API and the HTML form."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class ReporterRole(StrEnum):
+    victim = "victim"
+    parent_guardian = "parent_guardian"
+    law_enforcement = "law_enforcement"
+    ngo = "ngo"
+    platform_user = "platform_user"
+    trusted_flagger = "trusted_flagger"
+
+
+class MinorDepicted(StrEnum):
+    yes = "yes"
+    no = "no"
+    unsure = "unsure"
+
+
+ROLE_LABELS = {
+    ReporterRole.victim: "I am the person shown",
+    ReporterRole.parent_guardian: "I am a parent or guardian of the person shown",
+    ReporterRole.law_enforcement: "Law enforcement",
+    ReporterRole.ngo: "A child-protection or victim-support organisation",
+    ReporterRole.platform_user: "Someone who saw it",
+    ReporterRole.trusted_flagger: "Trusted flagger",
+}
+
+
+class ReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    content: list[str] = Field(
+        min_length=1,
+        max_length=50,
+        description="platform content ids or links to the content",
+    )
+    reporter_role: ReporterRole
+    minor_depicted: MinorDepicted
+    age_at_time: int | None = Field(None, ge=0, le=120, description="age when it was made")
+    law_enforcement_case_number: str | None = Field(None, max_length=200)
+    statement: str = Field("", max_length=10_000)
+    contact: str | None = Field(None, max_length=320, description="e-mail or phone, optional")
+
+    @field_validator("content")
+    @classmethod
+    def _non_empty_refs(cls, refs: list[str]) -> list[str]:
+        cleaned = [r.strip() for r in refs if r and r.strip()]
+        if not cleaned:
+            raise ValueError("name at least one content id or link")
+        if any(len(r) > 2000 for r in cleaned):
+            raise ValueError("a content link is longer than 2000 characters")
+        return cleaned
+
+    @field_validator("law_enforcement_case_number", "contact")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+
+class Receipt(BaseModel):
+    case_number: str
+    pin: str
+    priority: str
+    state: str
+    status_url: str
+    message: str
+
+
+class StatusItem(BaseModel):
+    kind: str
+    message: str
+    at: str
+
+
+class PublicStatus(BaseModel):
+    case_number: str
+    state: str
+    state_label: str
+    priority: str
+    reports: int
+    content_items: int
+    hidden_items: int
+    removed_items: int
+    updates: list[StatusItem]

@@ -1,0 +1,182 @@
+"""Take a report, protect at once when a child may be shown, hand back a receipt."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from takedown import audit, cases, triage
+from takedown.cases import Case
+from takedown.config import Settings
+from takedown.db.base import utcnow
+from takedown.intake import pins
+from takedown.intake.errors import CaseNotFound, StatusLocked
+from takedown.intake.models import Report
+from takedown.intake.schemas import PublicStatus, Receipt, ReportIn, StatusItem
+from takedown.platforms import resolve_refs
+from takedown.platforms.errors import UnknownContent
+
+STATE_LABELS = {
+    "open": "Received: waiting for a reviewer",
+    "restricted": "Hidden while people review it",
+    "pending_second_review": "Hidden: waiting for a second reviewer",
+    "confirmed": "Removed",
+    "dismissed": "Reviewed: not removed",
+}
+
+
+def submit_report(session: Session, settings: Settings, data: ReportIn, channel: str) -> Receipt:
+    items, missing = resolve_refs(session, data.content)
+    if not items:
+        raise UnknownContent(
+            "We could not find this content. Check the link or id and try again.",
+            field="content",
+            not_found=missing,
+        )
+    priority = triage.priority_for(
+        data.reporter_role, data.minor_depicted, data.law_enforcement_case_number
+    )
+    case = cases.case_for_content(session, items)
+    if case is None:
+        case = cases.open_case(session, priority, triage.deadline_for(settings, priority, utcnow()))
+    else:
+        case = cases.get_case(session, case.id, lock=True)
+        _join(session, settings, case, priority, data)
+    cases.add_items(session, case, items, "reported")
+    pin = pins.new_pin()
+    report = _store(session, case, data, channel, pins.hash_pin(pin))
+    if case.priority == "P0" and case.state in triage.service.PROTECTING:
+        triage.protect(session, case, items, actor=f"report:{report.id}")
+    cases.tell_reporter(session, case, "received", _received_message(case, missing))
+    return Receipt(
+        case_number=case.number,
+        pin=pin,
+        priority=case.priority,
+        state=case.state,
+        status_url=f"{settings.public_url.rstrip('/')}/status?case={case.number}",
+        message=STATE_LABELS[case.state],
+    )
+
+
+def _join(session: Session, settings: Settings, case: Case, priority: str, data: ReportIn) -> None:
+    """A further report raises the case; a dismissed case is opened again."""
+    raised = triage.raise_priority(settings, case, priority)
+    if data.law_enforcement_case_number and not case.escalated:
+        case.escalated = True
+        raised = True
+    if case.state == "dismissed":
+        case.state = "open"
+        case.decided_at = None
+        raised = True
+    if raised:
+        audit.record(
+            session,
+            "case.escalated",
+            actor="system",
+            subject_type="case",
+            subject_id=case.id,
+            data={"priority": case.priority, "escalated": case.escalated},
+        )
+
+
+def _store(session: Session, case: Case, data: ReportIn, channel: str, pin_hash: str) -> Report:
+    report = Report(
+        case_id=case.id,
+        reporter_role=data.reporter_role.value,
+        minor_depicted=data.minor_depicted.value,
+        age_at_time=data.age_at_time,
+        law_enforcement_case_number=data.law_enforcement_case_number,
+        statement=data.statement,
+        contact=data.contact,
+        content_refs=data.content,
+        channel=channel,
+        pin_hash=pin_hash,
+    )
+    session.add(report)
+    case.report_count += 1
+    session.flush()
+    audit.record(
+        session,
+        "report.received",
+        actor=f"reporter:{data.reporter_role.value}",
+        subject_type="case",
+        subject_id=case.id,
+        data={
+            "report_id": report.id,
+            "priority": case.priority,
+            "channel": channel,
+            "minor_depicted": data.minor_depicted.value,
+            "law_enforcement_case_number": data.law_enforcement_case_number,
+        },
+    )
+    return report
+
+
+def _received_message(case: Case, missing: list[str]) -> str:
+    text = "We received your report. Keep your case number and PIN to follow it here."
+    if case.priority == "P0":
+        text += " Because a child may be shown, it goes to the front of the queue."
+    if missing:
+        text += f" We could not find {len(missing)} of the links you gave; the rest is in review."
+    return text
+
+
+def status(session: Session, settings: Settings, case_number: str, pin: str) -> PublicStatus:
+    """What the reporter may see, once the PIN matches one of the case's reports."""
+    case = session.scalar(select(Case).where(Case.number == case_number.strip().upper()))
+    if case is None:
+        raise CaseNotFound("No case matches this case number and PIN.", field="pin")
+    now = utcnow()
+    if case.pin_locked_until and case.pin_locked_until > now:
+        raise StatusLocked("Too many wrong PINs. Try again in a few minutes.", field="pin")
+    hashes = session.scalars(select(Report.pin_hash).where(Report.case_id == case.id))
+    if not any(pins.check_pin(pin.strip(), h) for h in hashes):
+        _count_failure(session, settings, case, now)
+        raise CaseNotFound("No case matches this case number and PIN.", field="pin")
+    if case.pin_failures:
+        case.pin_failures = 0
+    audit.record(
+        session, "case.status_viewed", actor="reporter", subject_type="case", subject_id=case.id
+    )
+    return _public_status(session, case)
+
+
+def _count_failure(session: Session, settings: Settings, case: Case, now: datetime) -> None:
+    """Count a wrong PIN in its own transaction: it must persist though the request fails."""
+    with session.get_bind().connect() as conn:
+        failures = conn.execute(
+            update(Case)
+            .where(Case.id == case.id)
+            .values(pin_failures=Case.pin_failures + 1)
+            .returning(Case.pin_failures)
+        ).scalar_one()
+        if failures >= settings.pin_max_failures:
+            conn.execute(
+                update(Case)
+                .where(Case.id == case.id)
+                .values(
+                    pin_failures=0,
+                    pin_locked_until=now + timedelta(minutes=settings.pin_lock_minutes),
+                )
+            )
+        conn.commit()
+
+
+def _public_status(session: Session, case: Case) -> PublicStatus:
+    items = [item for _, item in cases.items_of(session, case)]
+    return PublicStatus(
+        case_number=case.number,
+        state=case.state,
+        state_label=STATE_LABELS[case.state],
+        priority=case.priority,
+        reports=case.report_count,
+        content_items=len(items),
+        hidden_items=sum(1 for i in items if i.visibility == "restricted"),
+        removed_items=sum(1 for i in items if i.visibility == "removed"),
+        updates=[
+            StatusItem(kind=u.kind, message=u.message, at=u.created_at.isoformat())
+            for u in cases.updates_of(session, case)
+        ],
+    )

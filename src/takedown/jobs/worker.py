@@ -1,0 +1,69 @@
+"""The procrastinate app, its blueprints from every room, and running a worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import procrastinate
+
+from takedown.jobs import runtime
+
+log = logging.getLogger(__name__)
+
+
+def build_app(libpq_url: str) -> procrastinate.App:
+    from takedown.enforcement.tasks import blueprint as enforcement
+
+    app = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(conninfo=libpq_url),
+        worker_defaults={
+            "update_heartbeat_interval": 2.0,
+            "stalled_worker_timeout": 6.0,
+            "fetch_job_polling_interval": 1.0,
+        },
+    )
+    app.add_tasks_from(enforcement, namespace="enforcement")
+    app.add_tasks_from(maintenance, namespace="jobs")
+    return app
+
+
+maintenance = procrastinate.Blueprint()
+
+
+@maintenance.periodic(cron="* * * * * */5", periodic_id="retry_stalled")
+@maintenance.task(queue="maintenance", pass_context=True, name="retry_stalled_jobs")
+async def retry_stalled_jobs(context: procrastinate.JobContext, timestamp: int) -> None:
+    """Requeue jobs whose worker died mid-job (e.g. a SIGKILLed server)."""
+    manager = context.app.job_manager
+    for job in await manager.get_stalled_jobs():
+        log.warning("requeueing stalled job %s (%s)", job.id, job.task_name)
+        await manager.retry_job(job)
+
+
+async def run_worker(rt: runtime.Runtime, *, stop: asyncio.Event | None = None) -> None:
+    """Run a worker until `stop` is set (or forever)."""
+    runtime.install(rt)
+    app = build_app(rt.db.libpq_url())
+    async with app.open_async():
+        await _retry_stalled_now(app)
+        task = asyncio.create_task(
+            app.run_worker_async(
+                concurrency=rt.settings.worker_concurrency,
+                install_signal_handlers=stop is None,
+                name="takedown-worker",
+            )
+        )
+        if stop is None:
+            await task
+            return
+        await stop.wait()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _retry_stalled_now(app: procrastinate.App) -> None:
+    for job in await app.job_manager.get_stalled_jobs():
+        await app.job_manager.retry_job(job)

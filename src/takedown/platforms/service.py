@@ -1,0 +1,195 @@
+"""Platform clients, their accounts and content, mirrored from the platform's API calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from takedown.errors import Unauthorized
+from takedown.platforms.errors import UnknownContent, UnknownRepostTarget
+from takedown.platforms.keys import digest, new_api_key, new_webhook_secret
+from takedown.platforms.models import Account, ContentItem, Platform
+
+
+@dataclass
+class NewPlatform:
+    platform: Platform
+    api_key: str
+
+
+def create_platform(session: Session, name: str, webhook_url: str | None) -> NewPlatform:
+    """Register a platform; the API key is returned once and stored only as a digest."""
+    key = new_api_key("tdp")
+    platform = Platform(
+        name=name,
+        api_key_hash=digest(key),
+        webhook_url=webhook_url,
+        webhook_secret=new_webhook_secret(),
+    )
+    session.add(platform)
+    session.flush()
+    return NewPlatform(platform, key)
+
+
+def authenticate(session: Session, api_key: str | None) -> Platform:
+    platform = api_key and session.scalar(
+        select(Platform).where(Platform.api_key_hash == digest(api_key))
+    )
+    if not platform:
+        raise Unauthorized("A valid platform API key is required (Authorization: Bearer ...).")
+    return platform
+
+
+def account(session: Session, platform: Platform, external_id: str, handle: str | None) -> Account:
+    found = session.scalar(
+        select(Account).where(
+            Account.platform_id == platform.id, Account.external_id == external_id
+        )
+    )
+    if found:
+        return found
+    found = Account(platform_id=platform.id, external_id=external_id, handle=handle)
+    session.add(found)
+    session.flush()
+    return found
+
+
+@dataclass
+class ContentIn:
+    external_id: str
+    author_id: str
+    author_handle: str | None = None
+    url: str | None = None
+    media_type: str = "video"
+    media_url: str | None = None
+    repost_of: str | None = None
+
+
+def register_content(session: Session, platform: Platform, data: ContentIn) -> ContentItem:
+    """Mirror one content item; a known id returns the existing item unchanged (idempotent)."""
+    existing = by_external_id(session, platform.id, data.external_id)
+    if existing:
+        return existing
+    parent = None
+    if data.repost_of:
+        parent = by_external_id(session, platform.id, data.repost_of)
+        if parent is None:
+            raise UnknownRepostTarget(
+                f"repost_of {data.repost_of!r} is not a registered content item",
+                field="repost_of",
+            )
+    author = account(session, platform, data.author_id, data.author_handle)
+    item = ContentItem(
+        platform_id=platform.id,
+        external_id=data.external_id,
+        url=_normal_url(data.url),
+        author_id=author.id,
+        media_type=data.media_type,
+        media_url=data.media_url,
+        repost_of_id=parent.id if parent else None,
+        root_id=(parent.root_id or parent.id) if parent else None,
+    )
+    session.add(item)
+    session.flush()
+    if parent is None:
+        item.root_id = item.id
+    else:
+        _count_repost(session, parent)
+    return item
+
+
+def _count_repost(session: Session, parent: ContentItem) -> None:
+    ids = {parent.id, parent.root_id}
+    session.execute(
+        update(ContentItem)
+        .where(ContentItem.id.in_(ids))
+        .values(repost_count=ContentItem.repost_count + 1)
+    )
+
+
+def by_external_id(session: Session, platform_id: int, external_id: str) -> ContentItem | None:
+    return session.scalar(
+        select(ContentItem).where(
+            ContentItem.platform_id == platform_id, ContentItem.external_id == external_id
+        )
+    )
+
+
+def content_for_platform(session: Session, platform: Platform, external_id: str) -> ContentItem:
+    item = by_external_id(session, platform.id, external_id)
+    if item is None:
+        raise UnknownContent(f"No content with id {external_id!r}.", field="content_id")
+    return item
+
+
+def add_views(session: Session, item: ContentItem, count: int) -> ContentItem:
+    session.execute(
+        update(ContentItem)
+        .where(ContentItem.id == item.id)
+        .values(view_count=ContentItem.view_count + count)
+    )
+    session.refresh(item)
+    return item
+
+
+def family(session: Session, item: ContentItem) -> list[ContentItem]:
+    """The original and every repost whose chain leads to it, in creation order."""
+    root = item.root_id or item.id
+    return list(
+        session.scalars(
+            select(ContentItem).where(ContentItem.root_id == root).order_by(ContentItem.id)
+        )
+    )
+
+
+def resolve_refs(session: Session, refs: list[str]) -> tuple[list[ContentItem], list[str]]:
+    """Match what a reporter typed (ids or links) to content; returns (found, not found)."""
+    found: dict[int, ContentItem] = {}
+    missing: list[str] = []
+    for ref in refs:
+        item = _resolve_one(session, ref.strip())
+        if item is None:
+            missing.append(ref)
+        else:
+            found[item.id] = item
+    return list(found.values()), missing
+
+
+def _resolve_one(session: Session, ref: str) -> ContentItem | None:
+    if not ref:
+        return None
+    candidates = {ref}
+    url = _normal_url(ref)
+    if url:
+        candidates.add(url)
+        last = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+        if last:
+            candidates.add(last)
+    return session.scalar(
+        select(ContentItem)
+        .where(or_(ContentItem.external_id.in_(candidates), ContentItem.url.in_(candidates)))
+        .order_by(ContentItem.id)
+        .limit(1)
+    )
+
+
+def _normal_url(url: str | None) -> str | None:
+    if not url or "://" not in url:
+        return None
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+def get_account(session: Session, account_id: int) -> Account:
+    acc = session.get(Account, account_id)
+    assert acc is not None
+    return acc
+
+
+def get_platform(session: Session, platform_id: int) -> Platform:
+    platform = session.get(Platform, platform_id)
+    assert platform is not None
+    return platform

@@ -1,0 +1,82 @@
+"""The FastAPI application: API v1, reporter pages, and (optionally) an in-process worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from takedown.config import Settings
+from takedown.db import Database, upgrade
+from takedown.jobs import Runtime
+from takedown.web import errors
+from takedown.web.api import cases, content, reports
+from takedown.web.limits import BodyLimit
+from takedown.web.pages import routes as pages
+
+log = logging.getLogger("takedown.web")
+
+
+def create_app(
+    settings: Settings, *, db: Database | None = None, run_worker: bool = True
+) -> FastAPI:
+    """Build the app. With no `db`, it opens (and migrates) its own on startup."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_db = db is None
+        database = db or Database(settings)
+        if own_db:
+            await asyncio.to_thread(database.open)
+            await asyncio.to_thread(upgrade, database.engine)
+        app.state.db = database
+        stop = asyncio.Event()
+        worker = asyncio.create_task(_worker(settings, database, stop)) if run_worker else None
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                await worker
+            if own_db:
+                database.close()
+
+    app = FastAPI(
+        title="Takedown",
+        version="1",
+        lifespan=lifespan,
+        description="Child-safety report-and-takedown service.",
+    )
+    app.state.settings = settings
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    errors.install(app)
+    for router in (reports.router, content.router, cases.router, pages.router):
+        app.include_router(router)
+    app.mount(
+        "/static", StaticFiles(directory=Path(__file__).parent / "pages" / "static"), name="static"
+    )
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/report")
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+async def _worker(settings: Settings, db: Database, stop: asyncio.Event) -> None:
+    from takedown.jobs.worker import run_worker
+
+    try:
+        await run_worker(Runtime(settings=settings, db=db), stop=stop)
+    except Exception:
+        log.exception("in-process worker stopped")

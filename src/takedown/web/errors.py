@@ -1,0 +1,71 @@
+"""Every error becomes JSON with a stable `code`, in one place. Pages render their own."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from takedown.errors import TakedownError
+
+log = logging.getLogger("takedown.web")
+
+
+def field_of(loc: tuple) -> str:  # type: ignore[type-arg]
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    return [{"field": field_of(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(TakedownError)
+    async def domain_error(request: Request, exc: TakedownError) -> JSONResponse:
+        log.warning(
+            "%s %s %s -> %s %s", request.method, request.url.path, exc.status, exc.code, exc.message
+        )
+        return JSONResponse({"error": exc.to_dict()}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = validation_errors(exc)
+        log.warning("%s %s 422 invalid_input %s", request.method, request.url.path, errors)
+        first = errors[0] if errors else {"field": "body", "message": "invalid"}
+        return JSONResponse(
+            {
+                "error": {
+                    "code": "invalid_input",
+                    "message": f"{first['field']}: {first['message']}",
+                    "field": first["field"],
+                    "errors": errors,
+                }
+            },
+            status_code=422,
+        )
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        log.warning("%s %s %s %s", request.method, request.url.path, exc.status_code, code)
+        return JSONResponse(
+            {"error": {"code": code, "message": str(exc.detail)}}, status_code=exc.status_code
+        )
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("500 on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            {
+                "error": {
+                    "code": "internal_error",
+                    "message": "Something went wrong on our side. Nothing you sent "
+                    "was acknowledged; please try again.",
+                }
+            },
+            status_code=500,
+        )

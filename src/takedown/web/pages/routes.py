@@ -1,0 +1,122 @@
+"""Server-rendered pages for reporters: work without JavaScript and on a phone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+
+from takedown import intake
+from takedown.errors import TakedownError
+from takedown.intake.schemas import ROLE_LABELS, ReportIn
+from takedown.web.deps import DatabaseDep, SettingsDep
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+router = APIRouter(include_in_schema=False)
+
+FIELD_LABELS = {
+    "content": "Links or ids",
+    "reporter_role": "Who are you?",
+    "minor_depicted": "Does it show someone under 18?",
+    "age_at_time": "Age",
+    "law_enforcement_case_number": "Police case number",
+    "statement": "What happened",
+    "contact": "Contact",
+}
+FORM_FIELDS = tuple(FIELD_LABELS)
+
+
+def _render_form(
+    request: Request, form: dict[str, str], errors: list[dict[str, str]], status: int = 200
+) -> Response:
+    roles = [(role.value, label) for role, label in ROLE_LABELS.items()]
+    return templates.TemplateResponse(
+        request,
+        "report.html",
+        {"form": form, "errors": errors, "bad": {e["field"] for e in errors}, "roles": roles},
+        status_code=status,
+    )
+
+
+@router.get("/report", response_class=HTMLResponse)
+def report_form(request: Request) -> Response:
+    return _render_form(request, dict.fromkeys(FORM_FIELDS, ""), [])
+
+
+@router.post("/report", response_class=HTMLResponse)
+async def submit_report(request: Request, db: DatabaseDep, settings: SettingsDep) -> Response:
+    raw = await request.form()
+    form = {name: str(raw.get(name) or "") for name in FORM_FIELDS}
+    try:
+        data = ReportIn.model_validate(_form_to_input(form))
+    except ValidationError as exc:
+        return _render_form(request, form, _errors_from(exc), status=422)
+    try:
+        receipt = await _submit(db, settings, data)
+    except TakedownError as exc:
+        error = {
+            "field": exc.field or "content",
+            "label": FIELD_LABELS.get(exc.field or "", "Report"),
+            "message": exc.message,
+        }
+        return _render_form(request, form, [error], status=exc.status)
+    return templates.TemplateResponse(
+        request, "receipt.html", {"receipt": receipt}, status_code=201
+    )
+
+
+async def _submit(db, settings, data: ReportIn) -> intake.Receipt:  # type: ignore[no-untyped-def]
+    from starlette.concurrency import run_in_threadpool
+
+    def work() -> intake.Receipt:
+        with db.session() as session:
+            return intake.submit_report(session, settings, data, channel="form")
+
+    return await run_in_threadpool(work)
+
+
+def _form_to_input(form: dict[str, str]) -> dict[str, object]:
+    data: dict[str, object] = {k: v for k, v in form.items() if v.strip()}
+    data["content"] = [line for line in form["content"].splitlines() if line.strip()]
+    if "age_at_time" in data:
+        age = form["age_at_time"].strip()
+        data["age_at_time"] = int(age) if age.isdigit() else age
+    return data
+
+
+def _errors_from(exc: ValidationError) -> list[dict[str, str]]:
+    errors = []
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else "content"
+        message = "please fill this in" if err["type"] == "missing" else err["msg"]
+        if err["type"] == "too_short" and field == "content":
+            message = "please give at least one link or id"
+        errors.append({"field": field, "label": FIELD_LABELS.get(field, field), "message": message})
+    return errors
+
+
+@router.get("/status", response_class=HTMLResponse)
+def status_form(request: Request, case: str = "") -> Response:
+    return templates.TemplateResponse(request, "status.html", {"case_number": case})
+
+
+@router.post("/status", response_class=HTMLResponse)
+def status_page(
+    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    case_number: Annotated[str, Form()] = "",
+    pin: Annotated[str, Form()] = "",
+) -> Response:
+    context: dict[str, object] = {"case_number": case_number}
+    try:
+        with db.session() as session:
+            context["status"] = intake.status(session, settings, case_number, pin)
+    except TakedownError as exc:
+        context["error"] = exc.message
+        return templates.TemplateResponse(request, "status.html", context, status_code=exc.status)
+    return templates.TemplateResponse(request, "status.html", context)

@@ -1,0 +1,131 @@
+"""Shared fixtures: one real PostgreSQL per test run (embedded unless a URL is given)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from takedown.config import Settings
+from takedown.db import Database, upgrade
+from takedown.people import create_user
+from takedown.platforms import create_platform
+from tests.support import LiveServer, WebhookReceiver
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh database on a real server: TAKEDOWN_TEST_DATABASE_URL's, or an embedded one."""
+    configured = os.environ.get("TAKEDOWN_TEST_DATABASE_URL")
+    server = None
+    if configured:
+        admin = configured
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from takedown.db import embedded
+
+            server = embedded.start(tmp_path_factory.mktemp("pg") / "pgdata")
+        admin = server.sqlalchemy_url("postgres")
+    name = f"takedown_test_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(_sa(admin), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    yield _with_database(_sa(admin), name)
+    if server is not None:
+        server.stop()
+
+
+def _sa(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def _with_database(url: str, name: str) -> str:
+    head, sep, query = url.partition("?")
+    base = head.rsplit("/", 1)[0]
+    return f"{base}/{name}{sep}{query}"
+
+
+@pytest.fixture(scope="session")
+def settings(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=pg_url,
+        data_dir=tmp_path_factory.mktemp("data"),
+        webhook_backoff_base_s=0.2,
+        webhook_backoff_max_s=1.0,
+        max_body_bytes=64_000,
+    )
+
+
+@pytest.fixture(scope="session")
+def db(settings: Settings) -> Iterator[Database]:
+    database = Database(settings).open()
+    upgrade(database.engine)
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="session")
+def live(settings: Settings, db: Database) -> Iterator[LiveServer]:
+    from takedown.web.app import create_app
+
+    with LiveServer(create_app(settings, db=db, run_worker=True)) as server:
+        yield server
+
+
+@pytest.fixture
+def client(live: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live.url, timeout=30) as c:
+        yield c
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    r = WebhookReceiver()
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def platform(db: Database, receiver: WebhookReceiver) -> dict[str, str]:
+    """A freshly registered platform whose webhooks go to `receiver`."""
+    with db.session() as session:
+        new = create_platform(session, f"platform-{uuid.uuid4().hex[:8]}", receiver.url)
+        receiver.secret = new.platform.webhook_secret
+        return {"api_key": new.api_key, "id": str(new.platform.id)}
+
+
+@pytest.fixture
+def reviewers(db: Database) -> list[str]:
+    """API keys of two reviewers and a child-safety specialist."""
+    keys = []
+    with db.session() as session:
+        for role in ("reviewer", "reviewer", "child_safety_specialist"):
+            keys.append(create_user(session, f"{role}-{uuid.uuid4().hex[:8]}", role).api_key)
+    return keys
+
+
+@pytest.fixture
+def db_session(db: Database):  # type: ignore[no-untyped-def]
+    """A session inside a transaction that is rolled back at the end of the test."""
+    from sqlalchemy.orm import Session
+
+    assert db.engine is not None
+    with db.engine.connect() as conn:
+        outer = conn.begin()
+        session = Session(bind=conn, join_transaction_mode="create_savepoint")
+        try:
+            yield session
+        finally:
+            session.close()
+            outer.rollback()

@@ -1,0 +1,109 @@
+"""Test helpers: a live server in a thread and a webhook receiver (a platform's side)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import uvicorn
+from standardwebhooks.webhooks import Webhook
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """uvicorn serving an app on a loopback port, in a background thread."""
+
+    def __init__(self, app: object) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        wait_for(lambda: self.server.started, what="server start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+def wait_for(check: Callable[[], object], *, timeout: float = 30.0, what: str = "condition"):
+    """Poll until `check()` is truthy. A bound on waiting, not a speed assertion."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+
+@dataclass
+class WebhookReceiver:
+    """A platform's webhook endpoint. `fail_next` answers 503 that many times first."""
+
+    secret: str | None = None
+    fail_next: int = 0
+    received: list[Received] = field(default_factory=list)
+    attempts: int = 0
+
+    def __post_init__(self) -> None:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                receiver.attempts += 1
+                if receiver.fail_next > 0:
+                    receiver.fail_next -= 1
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                receiver.received.append(Received(dict(self.headers.items()), body))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hooks"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def events(self, event_type: str | None = None) -> list[dict]:
+        out = [r.json for r in self.received]
+        return [e for e in out if event_type is None or e["type"] == event_type]
+
+    def verify_all(self) -> None:
+        """Every received message carries a valid Standard Webhooks signature."""
+        assert self.secret is not None
+        hook = Webhook(self.secret)
+        for r in self.received:
+            hook.verify(r.body, {k.lower(): v for k, v in r.headers.items()})
