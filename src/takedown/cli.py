@@ -219,3 +219,7 @@ def bench_hash(
     from takedown.bench.hashing import run
 
     _emit(run(images=images, seed=seed), as_json)
+
+
+if __name__ == "__main__":
+    app()

@@ -73,8 +73,12 @@ def verify(session: Session, batch: int = 5000) -> Verification:
     count = 0
     last_id = 0
     while True:
-        rows = session.scalars(
-            select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+        # Plain rows, not ORM objects: verify what is stored, not what a session cached.
+        rows = session.execute(
+            select(AuditEvent.__table__)
+            .where(AuditEvent.id > last_id)
+            .order_by(AuditEvent.id)
+            .limit(batch)
         ).all()
         if not rows:
             return Verification(ok=True, events=count)

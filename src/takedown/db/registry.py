@@ -9,3 +9,8 @@ from takedown.people import models as _people  # noqa: F401
 from takedown.platforms import models as _platforms  # noqa: F401
 
 metadata = Base.metadata
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Autogenerate ignores procrastinate's own schema, which its SQL file manages."""
+    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))

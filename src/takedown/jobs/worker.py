@@ -11,6 +11,8 @@ import procrastinate
 from takedown.jobs import runtime
 
 log = logging.getLogger(__name__)
+# A worker silent this long (it beats every 2 s) is dead; its jobs are run again.
+STALLED_AFTER_S = 10.0
 
 
 def build_app(libpq_url: str) -> procrastinate.App:
@@ -37,7 +39,7 @@ maintenance = procrastinate.Blueprint()
 async def retry_stalled_jobs(context: procrastinate.JobContext, timestamp: int) -> None:
     """Requeue jobs whose worker died mid-job (e.g. a SIGKILLed server)."""
     manager = context.app.job_manager
-    for job in await manager.get_stalled_jobs():
+    for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_S):
         log.warning("requeueing stalled job %s (%s)", job.id, job.task_name)
         await manager.retry_job(job)
 
@@ -65,5 +67,5 @@ async def run_worker(rt: runtime.Runtime, *, stop: asyncio.Event | None = None) 
 
 
 async def _retry_stalled_now(app: procrastinate.App) -> None:
-    for job in await app.job_manager.get_stalled_jobs():
+    for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_S):
         await app.job_manager.retry_job(job)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from takedown.db.registry import metadata
+from takedown.db.registry import include_name, metadata
 
 config = context.config
 
@@ -18,7 +18,12 @@ def run() -> None:
 
 
 def _migrate(connection) -> None:  # type: ignore[no-untyped-def]
-    context.configure(connection=connection, target_metadata=metadata, compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        compare_type=True,
+        include_name=include_name,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
