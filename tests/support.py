@@ -3,41 +3,17 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import uvicorn
 from standardwebhooks.webhooks import Webhook
 
+from takedown.web.live import LiveServer, free_port
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    """uvicorn serving an app on a loopback port, in a background thread."""
-
-    def __init__(self, app: object) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        wait_for(lambda: self.server.started, what="server start")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
+__all__ = ["LiveServer", "WebhookReceiver", "free_port", "wait_for"]
 
 
 def wait_for(check: Callable[[], object], *, timeout: float = 30.0, what: str = "condition"):
@@ -49,6 +25,12 @@ def wait_for(check: Callable[[], object], *, timeout: float = 30.0, what: str = 
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 makes parallel deliveries wait a TCP retry (1 s).
+    request_queue_size = 128
+    daemon_threads = True
 
 
 @dataclass
@@ -74,7 +56,7 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 receiver.attempts += 1
                 if receiver.fail_next > 0:
@@ -89,7 +71,7 @@ class WebhookReceiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hooks"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 

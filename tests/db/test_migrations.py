@@ -8,5 +8,7 @@ from takedown.db.registry import include_name, metadata
 
 def test_upgrade_head_leaves_nothing_for_autogenerate(db):
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={'include_name': include_name}), metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"include_name": include_name}), metadata
+        )
     assert diff == []

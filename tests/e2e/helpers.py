@@ -11,10 +11,15 @@ def uid(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-def post_content(client: httpx.Client, key: str, content_id: str, author: str,
-                 repost_of: str | None = None) -> dict:
-    body = {"id": content_id, "author_id": author, "url": f"https://example.social/p/{content_id}",
-            "media_type": "video"}
+def post_content(
+    client: httpx.Client, key: str, content_id: str, author: str, repost_of: str | None = None
+) -> dict:
+    body = {
+        "id": content_id,
+        "author_id": author,
+        "url": f"https://example.social/p/{content_id}",
+        "media_type": "video",
+    }
     if repost_of:
         body["repost_of"] = repost_of
     r = client.post("/v1/content", json=body, headers={"authorization": f"Bearer {key}"})
@@ -23,8 +28,13 @@ def post_content(client: httpx.Client, key: str, content_id: str, author: str,
 
 
 def report(client: httpx.Client, content: list[str], **fields: object) -> httpx.Response:
-    body = {"content": content, "reporter_role": "victim", "minor_depicted": "yes",
-            "age_at_time": 13, "statement": "This is me. I was 13."}
+    body = {
+        "content": content,
+        "reporter_role": "victim",
+        "minor_depicted": "yes",
+        "age_at_time": 13,
+        "statement": "This is me. I was 13.",
+    }
     body.update(fields)
     return client.post("/v1/reports", json=body)
 
@@ -35,11 +45,18 @@ def status(client: httpx.Client, case_number: str, pin: str) -> dict:
     return r.json()
 
 
-def decide(client: httpx.Client, key: str, case_number: str, decision: str,
-           reason: str = "reviewed all items") -> httpx.Response:
-    return client.post(f"/v1/cases/{case_number}/decisions",
-                       json={"decision": decision, "reason": reason},
-                       headers={"authorization": f"Bearer {key}"})
+def decide(
+    client: httpx.Client,
+    key: str,
+    case_number: str,
+    decision: str,
+    reason: str = "reviewed all items",
+) -> httpx.Response:
+    return client.post(
+        f"/v1/cases/{case_number}/decisions",
+        json={"decision": decision, "reason": reason},
+        headers={"authorization": f"Bearer {key}"},
+    )
 
 
 def seed_family(client: httpx.Client, key: str) -> dict[str, str]:

@@ -24,27 +24,35 @@ def test_missing_fields_name_the_field(client):
 
 
 def test_wrong_types_and_values_name_the_field(client):
-    r = client.post("/v1/reports", json={"content": [], "reporter_role": "alien",
-                                         "minor_depicted": "yes", "age_at_time": -3})
+    r = client.post(
+        "/v1/reports",
+        json={"content": [], "reporter_role": "alien", "minor_depicted": "yes", "age_at_time": -3},
+    )
     fields = {e["field"] for e in _error(r, 422, "invalid_input")["errors"]}
     assert {"content", "reporter_role", "age_at_time"} <= fields
 
 
 def test_malformed_json(client):
-    r = client.post("/v1/reports", content=b"{not json", headers={"content-type":
-                                                                  "application/json"})
+    r = client.post(
+        "/v1/reports", content=b"{not json", headers={"content-type": "application/json"}
+    )
     _error(r, 422, "invalid_input")
 
 
 def test_unknown_content(client):
-    error = _error(report(client, ["https://example.social/p/never-posted"]), 404,
-                   "unknown_content")
+    error = _error(
+        report(client, ["https://example.social/p/never-posted"]), 404, "unknown_content"
+    )
     assert error["field"] == "content"
 
 
 def test_oversized_body(client):
-    huge = {"content": ["x"], "reporter_role": "victim", "minor_depicted": "yes",
-            "statement": "a" * 100_000}
+    huge = {
+        "content": ["x"],
+        "reporter_role": "victim",
+        "minor_depicted": "yes",
+        "statement": "a" * 100_000,
+    }
     _error(client.post("/v1/reports", json=huge), 413, "body_too_large")
 
 
@@ -53,8 +61,7 @@ def test_oversized_chunked_body(client):
         for _ in range(100):
             yield b"a" * 1000
 
-    r = client.post("/v1/reports", content=chunks(), headers={"content-type":
-                                                              "application/json"})
+    r = client.post("/v1/reports", content=chunks(), headers={"content-type": "application/json"})
     _error(r, 413, "body_too_large")
 
 
@@ -83,14 +90,20 @@ def test_platform_api_needs_its_key(client, key):
 
 
 def test_repost_of_unknown_content(client, platform):
-    r = client.post("/v1/content", json={"id": "a1", "author_id": "b", "repost_of": "nope"},
-                    headers={"authorization": f"Bearer {platform['api_key']}"})
+    r = client.post(
+        "/v1/content",
+        json={"id": "a1", "author_id": "b", "repost_of": "nope"},
+        headers={"authorization": f"Bearer {platform['api_key']}"},
+    )
     assert _error(r, 422, "unknown_repost_target")["field"] == "repost_of"
 
 
 def test_views_for_unknown_content(client, platform):
-    r = client.post("/v1/content/nope/views", json={"count": 3},
-                    headers={"authorization": f"Bearer {platform['api_key']}"})
+    r = client.post(
+        "/v1/content/nope/views",
+        json={"count": 3},
+        headers={"authorization": f"Bearer {platform['api_key']}"},
+    )
     _error(r, 404, "unknown_content")
 
 
@@ -99,11 +112,17 @@ def test_decisions_need_a_reviewer_and_a_reason(client, platform, reviewers):
     case = report(client, [ids["video"]]).json()["case_number"]
     url = f"/v1/cases/{case}/decisions"
     _error(client.post(url, json={"decision": "dismiss", "reason": "x"}), 401, "unauthorized")
-    r = client.post(url, json={"decision": "dismiss", "reason": "  "},
-                    headers={"authorization": f"Bearer {reviewers[0]}"})
+    r = client.post(
+        url,
+        json={"decision": "dismiss", "reason": "  "},
+        headers={"authorization": f"Bearer {reviewers[0]}"},
+    )
     _error(r, 422, "reason_required")
-    r = client.post(url, json={"decision": "shrug", "reason": "x"},
-                    headers={"authorization": f"Bearer {reviewers[0]}"})
+    r = client.post(
+        url,
+        json={"decision": "shrug", "reason": "x"},
+        headers={"authorization": f"Bearer {reviewers[0]}"},
+    )
     _error(r, 422, "invalid_input")
 
 

@@ -8,8 +8,15 @@ from tests.e2e.helpers import seed_family
 
 
 def _form(**fields: str) -> dict[str, str]:
-    base = {"content": "", "reporter_role": "", "minor_depicted": "", "age_at_time": "",
-            "law_enforcement_case_number": "", "statement": "", "contact": ""}
+    base = {
+        "content": "",
+        "reporter_role": "",
+        "minor_depicted": "",
+        "age_at_time": "",
+        "law_enforcement_case_number": "",
+        "statement": "",
+        "contact": "",
+    }
     base.update(fields)
     return base
 
@@ -23,8 +30,12 @@ def test_form_renders_with_labels(client):
 
 
 def test_broken_form_comes_back_filled_in(client):
-    typed = _form(content="https://example.social/p/x", statement="It is me, I was 13",
-                  age_at_time="13", law_enforcement_case_number="HSI-1")
+    typed = _form(
+        content="https://example.social/p/x",
+        statement="It is me, I was 13",
+        age_at_time="13",
+        law_enforcement_case_number="HSI-1",
+    )
     page = client.post("/report", data=typed)
     assert page.status_code == 422
     assert "Who are you?" in page.text and "please fill this in" in page.text
@@ -34,8 +45,12 @@ def test_broken_form_comes_back_filled_in(client):
 
 
 def test_unknown_link_comes_back_filled_in(client):
-    typed = _form(content="https://example.social/p/nothing", reporter_role="victim",
-                  minor_depicted="yes", statement="please help")
+    typed = _form(
+        content="https://example.social/p/nothing",
+        reporter_role="victim",
+        minor_depicted="yes",
+        statement="please help",
+    )
     page = client.post("/report", data=typed)
     assert page.status_code == 404
     assert "could not find" in page.text
@@ -45,9 +60,16 @@ def test_unknown_link_comes_back_filled_in(client):
 
 def test_report_then_status_shows_each_step(client, platform):
     ids = seed_family(client, platform["api_key"])
-    page = client.post("/report", data=_form(
-        content=f"https://example.social/p/{ids['repost1']}\n", reporter_role="parent_guardian",
-        minor_depicted="yes", age_at_time="13", statement="My son is 13."))
+    page = client.post(
+        "/report",
+        data=_form(
+            content=f"https://example.social/p/{ids['repost1']}\n",
+            reporter_role="parent_guardian",
+            minor_depicted="yes",
+            age_at_time="13",
+            statement="My son is 13.",
+        ),
+    )
     assert page.status_code == 201, page.text
     case = re.search(r'id="case-number">([^<]+)<', page.text).group(1)
     pin = re.search(r'id="pin">(\d+)<', page.text).group(1)

@@ -10,8 +10,11 @@ def test_minor_report_restricts_content_and_every_repost_and_signs_webhooks(
     client, platform, receiver
 ):
     ids = seed_family(client, platform["api_key"])
-    r = report(client, [f"https://example.social/p/{ids['repost1']}/"],
-               law_enforcement_case_number="HSI-2020-0113")
+    r = report(
+        client,
+        [f"https://example.social/p/{ids['repost1']}/"],
+        law_enforcement_case_number="HSI-2020-0113",
+    )
     assert r.status_code == 201, r.text
     receipt = r.json()
     assert receipt["priority"] == "P0"
@@ -23,8 +26,13 @@ def test_minor_report_restricts_content_and_every_repost_and_signs_webhooks(
     assert now["hidden_items"] == 3
     assert now["content_items"] == 3
 
-    events = wait_for(lambda: len(receiver.events("content.restricted")) >= 3 and
-                      receiver.events("content.restricted"), what="restriction webhooks")
+    events = wait_for(
+        lambda: (
+            len(receiver.events("content.restricted")) >= 3
+            and receiver.events("content.restricted")
+        ),
+        what="restriction webhooks",
+    )
     restricted = {e["data"]["content_id"] for e in events}
     assert restricted == {ids["video"], ids["repost1"], ids["repost2"]}
     assert all(e["data"]["visibility"] == "author_only" for e in events)
@@ -32,8 +40,9 @@ def test_minor_report_restricts_content_and_every_repost_and_signs_webhooks(
     receiver.verify_all()
 
     # A repost made after the report is held, not published.
-    late = post_content(client, platform["api_key"], uid("late"), uid("fan"),
-                        repost_of=ids["repost2"])
+    late = post_content(
+        client, platform["api_key"], uid("late"), uid("fan"), repost_of=ids["repost2"]
+    )
     assert late["verdict"] == "hold"
     assert late["visibility"] == "restricted"
     unrelated = post_content(client, platform["api_key"], uid("new"), ids["author"])
@@ -92,29 +101,41 @@ def test_confirm_removes_everything_suspends_the_poster_and_blocks_reposts(
     seen = status(client, receipt["case_number"], receipt["pin"])
     assert seen["state_label"] == "Removed"
     assert seen["removed_items"] == 3
-    removed = wait_for(lambda: len(receiver.events("content.removed")) >= 3 and
-                       receiver.events("content.removed"), what="removal webhooks")
+    removed = wait_for(
+        lambda: len(receiver.events("content.removed")) >= 3 and receiver.events("content.removed"),
+        what="removal webhooks",
+    )
     assert {e["data"]["content_id"] for e in removed} == {
-        ids["video"], ids["repost1"], ids["repost2"]}
+        ids["video"],
+        ids["repost1"],
+        ids["repost2"],
+    }
     suspended = wait_for(lambda: receiver.events("account.suspended"), what="suspension")
     assert ids["author"] in {e["data"]["account_id"] for e in suspended}
 
-    again = post_content(client, platform["api_key"], uid("again"), uid("x"),
-                         repost_of=ids["video"])
+    again = post_content(
+        client, platform["api_key"], uid("again"), uid("x"), repost_of=ids["video"]
+    )
     assert again["verdict"] == "block"
     receiver.verify_all()
 
 
 def test_further_reports_join_the_case_and_raise_it(client, platform, reviewers):
     ids = seed_family(client, platform["api_key"])
-    low = report(client, [ids["video"]], reporter_role="platform_user", minor_depicted="no",
-                 age_at_time=None).json()
+    low = report(
+        client, [ids["video"]], reporter_role="platform_user", minor_depicted="no", age_at_time=None
+    ).json()
     assert low["priority"] == "P2"
     assert low["state"] == "open"
     assert status(client, low["case_number"], low["pin"])["hidden_items"] == 0
 
-    police = report(client, [ids["repost2"]], reporter_role="law_enforcement",
-                    minor_depicted="unsure", law_enforcement_case_number="CASE-77").json()
+    police = report(
+        client,
+        [ids["repost2"]],
+        reporter_role="law_enforcement",
+        minor_depicted="unsure",
+        law_enforcement_case_number="CASE-77",
+    ).json()
     assert police["case_number"] == low["case_number"]
     assert police["priority"] == "P0"
     assert police["state"] == "restricted"
@@ -125,10 +146,12 @@ def test_further_reports_join_the_case_and_raise_it(client, platform, reviewers)
 
 def test_a_dismissed_case_reopens_on_a_new_report(client, platform, reviewers):
     ids = seed_family(client, platform["api_key"])
-    first = report(client, [ids["video"]], minor_depicted="no", reporter_role="platform_user",
-                   age_at_time=None).json()
+    first = report(
+        client, [ids["video"]], minor_depicted="no", reporter_role="platform_user", age_at_time=None
+    ).json()
     assert decide(client, reviewers[0], first["case_number"], "dismiss").json()["state"] == (
-        "dismissed")
+        "dismissed"
+    )
     second = report(client, [ids["video"]]).json()
     assert second["case_number"] == first["case_number"]
     assert second["state"] == "restricted"
@@ -145,8 +168,9 @@ def test_webhooks_are_retried_until_acknowledged(client, platform, receiver, db)
     event = wait_for(lambda: receiver.events("content.restricted"), what="retried delivery")
     assert event[0]["data"]["content_id"] == ids["other"]
     with db.session() as session:
-        delivery = session.scalar(select(WebhookDelivery).where(
-            WebhookDelivery.platform_id == int(platform["id"])))
+        delivery = session.scalar(
+            select(WebhookDelivery).where(WebhookDelivery.platform_id == int(platform["id"]))
+        )
         assert delivery.status == "delivered"
         assert delivery.attempts == 4
     assert receiver.attempts == 4

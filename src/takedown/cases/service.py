@@ -221,14 +221,12 @@ def _with_families(session: Session, items: list[ContentItem]) -> list[ContentIt
 
 
 def _reported_authors(session: Session, case: Case) -> set[int]:
-    """Authors of what was reported and of the originals it reposts."""
+    """Who posted the originals of what was reported. Reposters are listed, not suspended."""
     authors: set[int] = set()
     for ci, item in items_of(session, case):
         if ci.reason == "reported":
-            authors.add(item.author_id)
-            root = session.get(ContentItem, item.root_id) if item.root_id else None
-            if root is not None:
-                authors.add(root.author_id)
+            root = session.get(ContentItem, item.root_id) if item.root_id else item
+            authors.add((root or item).author_id)
     return authors
 
 

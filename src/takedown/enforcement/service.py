@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from takedown import audit
@@ -15,6 +16,8 @@ from takedown.jobs import enqueue
 from takedown.platforms import Account, ContentItem, get_account, get_platform
 
 DELIVER_TASK = "enforcement:deliver_webhook"
+BATCH_TASK = "enforcement:deliver_webhooks"
+_PENDING = "takedown_new_deliveries"
 
 
 def restrict_content(
@@ -151,7 +154,20 @@ def _notify(
     )
     session.add(delivery)
     session.flush()
-    enqueue(session, DELIVER_TASK, queue="webhooks", delivery_id=delivery.id)
+    session.info.setdefault(_PENDING, []).append(delivery.id)
+
+
+@event.listens_for(Session, "before_commit")
+def _enqueue_deliveries(session: Session) -> None:
+    """One job per transaction sends all its webhooks at once (fan-out, not one by one)."""
+    ids = session.info.pop(_PENDING, None)
+    if ids:
+        enqueue(session, BATCH_TASK, queue="webhooks", delivery_ids=ids)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_deliveries(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def backoff(settings: Settings, attempts: int) -> timedelta:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import procrastinate
@@ -17,7 +18,15 @@ from takedown.jobs import enqueue, runtime
 from takedown.platforms import get_platform
 
 log = logging.getLogger(__name__)
+FAN_OUT = 16
 blueprint = procrastinate.Blueprint()
+
+
+@blueprint.task(name="deliver_webhooks", queue="webhooks")
+def deliver_webhooks(delivery_ids: list[int]) -> None:
+    """First attempts of one transaction's webhooks, in parallel."""
+    with ThreadPoolExecutor(max_workers=min(FAN_OUT, len(delivery_ids))) as pool:
+        list(pool.map(deliver_webhook, delivery_ids))
 
 
 @blueprint.task(name="deliver_webhook", queue="webhooks")

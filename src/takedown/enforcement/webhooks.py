@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime
 
 import httpx
@@ -27,5 +28,18 @@ def signed_headers(secret: str, message_id: str, sent_at: datetime, body: str) -
     }
 
 
+_client: httpx.Client | None = None
+_client_lock = threading.Lock()
+
+
+def _shared_client() -> httpx.Client:
+    """One pooled client per process: a new client per call costs an SSL context each."""
+    global _client
+    with _client_lock:
+        if _client is None:
+            _client = httpx.Client(limits=httpx.Limits(max_connections=64), follow_redirects=False)
+        return _client
+
+
 def send(url: str, headers: dict[str, str], body: str, timeout: float) -> httpx.Response:
-    return httpx.post(url, content=body.encode(), headers=headers, timeout=timeout)
+    return _shared_client().post(url, content=body.encode(), headers=headers, timeout=timeout)

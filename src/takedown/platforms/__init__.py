@@ -14,6 +14,7 @@ from takedown.platforms.service import (
     get_platform,
     register_content,
     resolve_refs,
+    set_webhook_url,
 )
 
 __all__ = [
@@ -32,4 +33,5 @@ __all__ = [
     "get_platform",
     "register_content",
     "resolve_refs",
+    "set_webhook_url",
 ]

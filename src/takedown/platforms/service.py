@@ -34,6 +34,12 @@ def create_platform(session: Session, name: str, webhook_url: str | None) -> New
     return NewPlatform(platform, key)
 
 
+def set_webhook_url(session: Session, platform_id: int, url: str | None) -> Platform:
+    platform = get_platform(session, platform_id)
+    platform.webhook_url = url
+    return platform
+
+
 def authenticate(session: Session, api_key: str | None) -> Platform:
     platform = api_key and session.scalar(
         select(Platform).where(Platform.api_key_hash == digest(api_key))
