@@ -13,23 +13,26 @@ from takedown import audit
 from takedown.db.base import utcnow
 from takedown.enforcement import webhooks
 from takedown.enforcement.models import WebhookDelivery
-from takedown.enforcement.service import DELIVER_TASK, backoff
+from takedown.enforcement.service import BATCH_TASK, DELIVER_TASK, backoff
 from takedown.jobs import enqueue, runtime
 from takedown.platforms import get_platform
 
 log = logging.getLogger(__name__)
 FAN_OUT = 16
-blueprint = procrastinate.Blueprint()
 
 
-@blueprint.task(name="deliver_webhooks", queue="webhooks")
+def register(app: procrastinate.App) -> None:
+    """Each worker's app gets its own task objects (procrastinate renames shared ones)."""
+    app.task(name=BATCH_TASK, queue="webhooks")(deliver_webhooks)
+    app.task(name=DELIVER_TASK, queue="webhooks")(deliver_webhook)
+
+
 def deliver_webhooks(delivery_ids: list[int]) -> None:
     """First attempts of one transaction's webhooks, in parallel."""
     with ThreadPoolExecutor(max_workers=min(FAN_OUT, len(delivery_ids))) as pool:
         list(pool.map(deliver_webhook, delivery_ids))
 
 
-@blueprint.task(name="deliver_webhook", queue="webhooks")
 def deliver_webhook(delivery_id: int) -> None:
     """One attempt; on failure the next attempt is enqueued with the failure record."""
     rt = runtime.current()

@@ -16,7 +16,7 @@ STALLED_AFTER_S = 10.0
 
 
 def build_app(libpq_url: str) -> procrastinate.App:
-    from takedown.enforcement.tasks import blueprint as enforcement
+    from takedown.enforcement import tasks as enforcement
 
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=libpq_url),
@@ -26,22 +26,19 @@ def build_app(libpq_url: str) -> procrastinate.App:
             "fetch_job_polling_interval": 1.0,
         },
     )
-    app.add_tasks_from(enforcement, namespace="enforcement")
-    app.add_tasks_from(maintenance, namespace="jobs")
+    enforcement.register(app)
+    # Registered on each app itself: procrastinate renames the tasks of a shared blueprint,
+    # so a second worker in one process would look for doubled names.
+    task = app.task(name="jobs:retry_stalled_jobs", queue="maintenance", pass_context=True)(
+        retry_stalled_jobs
+    )
+    app.periodic(cron="* * * * * */5", periodic_id="retry_stalled")(task)
     return app
 
 
-maintenance = procrastinate.Blueprint()
-
-
-@maintenance.periodic(cron="* * * * * */5", periodic_id="retry_stalled")
-@maintenance.task(queue="maintenance", pass_context=True, name="retry_stalled_jobs")
 async def retry_stalled_jobs(context: procrastinate.JobContext, timestamp: int) -> None:
     """Requeue jobs whose worker died mid-job (e.g. a SIGKILLed server)."""
-    manager = context.app.job_manager
-    for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_S):
-        log.warning("requeueing stalled job %s (%s)", job.id, job.task_name)
-        await manager.retry_job(job)
+    await _retry_stalled_now(context.app)
 
 
 async def run_worker(rt: runtime.Runtime, *, stop: asyncio.Event | None = None) -> None:
@@ -67,5 +64,6 @@ async def run_worker(rt: runtime.Runtime, *, stop: asyncio.Event | None = None) 
 
 
 async def _retry_stalled_now(app: procrastinate.App) -> None:
+    """Requeue the jobs of workers silent for STALLED_AFTER_S."""
     for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_S):
         await app.job_manager.retry_job(job)
