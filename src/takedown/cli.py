@@ -24,6 +24,8 @@ db_app = typer.Typer(help="Database: migrations.")
 platform_app = typer.Typer(help="Platform API clients.")
 user_app = typer.Typer(help="Staff accounts.")
 audit_app = typer.Typer(help="The hash-chained audit log.")
+bank_app = typer.Typer(help="Banks of known hashes: import, export, list.")
+app.add_typer(bank_app, name="bank")
 app.add_typer(db_app, name="db")
 app.add_typer(platform_app, name="platform")
 app.add_typer(user_app, name="user")
@@ -159,6 +161,63 @@ def audit_verify(as_json: bool = typer.Option(False, "--json", help="print JSON"
             f"({result.events} events verified before it)"
         )
     raise typer.Exit(0 if result.ok else 1)
+
+
+@bank_app.command("import")
+def bank_import(
+    bank: str,
+    file: Path,
+    fmt: str = typer.Option("csv", "--format", help="csv (header with a `hash` column) or txt"),
+    signal: str = typer.Option(None, help="pdq, md5 or sha256 when the file does not say"),
+    action: str = typer.Option("block", help="for a new bank: block or review"),
+    threshold: int = typer.Option(31, help="for a new bank: PDQ distance threshold"),
+    source: str = typer.Option("import", help="for a new bank: where its hashes come from"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Import a hash list into a bank (created if missing), with a progress bar."""
+    from rich.progress import Progress
+
+    from takedown.matching import bulk, lists, service
+    from takedown.matching.errors import UnknownBank
+
+    with _database() as db, db.session() as session, Progress(transient=True) as bar:
+        try:
+            target = service.get_bank(session, bank)
+        except UnknownBank:
+            target = service.create_bank(session, bank, action, threshold, source)
+        task = bar.add_task(f"importing into {bank}", total=None)
+        entries = lists.read(file, fmt, signal)
+        read, added = bulk.import_entries(session, target, entries, lambda n: bar.advance(task, n))
+    _emit({"bank": bank, "read": read, "added": added}, as_json)
+
+
+@bank_app.command("export")
+def bank_export(
+    bank: str,
+    fmt: str = typer.Option("csv", "--format", help="csv or txt"),
+    out: Path = typer.Option(None, help="file to write (default: standard output)"),
+) -> None:
+    """Export a bank's enabled hashes."""
+    import sys
+
+    from takedown.matching import lists, service
+
+    with _database() as db, db.session() as session:
+        entries = service.export_entries(session, service.get_bank(session, bank))
+        if out is None:
+            lists.write(entries, sys.stdout, fmt)
+        else:
+            with out.open("w", newline="") as handle:
+                lists.write(entries, handle, fmt)
+
+
+@bank_app.command("list")
+def bank_list(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+    """Every bank with its action, threshold and number of hashes."""
+    from takedown.matching import list_banks
+
+    with _database() as db, db.session() as session:
+        _emit(list_banks(session), as_json)
 
 
 @app.command()

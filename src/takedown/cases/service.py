@@ -8,11 +8,12 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown import audit, enforcement
+from takedown import audit, enforcement, matching
 from takedown.cases.errors import CaseClosed, ReasonRequired, SameReviewer
 from takedown.cases.models import Case, CaseItem, CaseUpdate, Decision
 from takedown.db.base import utcnow
 from takedown.errors import NotFound
+from takedown.matching import MatchEngine
 from takedown.people.models import User
 from takedown.platforms import ContentItem, family, get_account
 
@@ -114,6 +115,7 @@ def decide(
     outcome: str,
     reason: str,
     category: str | None = None,
+    engine: MatchEngine | None = None,
 ) -> Case:
     """Record a reviewer's decision and carry it out. P0 dismissals need two reviewers."""
     if not reason.strip():
@@ -143,16 +145,20 @@ def decide(
         data={"reason": reason, "category": category, "state_before": case.state},
     )
     if outcome == "confirm":
-        _confirm(session, case, reviewer, category)
+        _confirm(session, case, reviewer, category, engine)
     else:
         _dismiss(session, case, reviewer)
     session.flush()
     return case
 
 
-def _confirm(session: Session, case: Case, reviewer: User, category: str | None) -> None:
+def _confirm(
+    session: Session, case: Case, reviewer: User, category: str | None, engine: MatchEngine | None
+) -> None:
     actor = f"user:{reviewer.username}"
     items = [item for _, item in items_of(session, case)]
+    if engine is not None:
+        items += _copies(session, engine, case, items)
     for item in _with_families(session, items):
         add_items(session, case, [item], "repost")
         enforcement.remove_content(
@@ -166,6 +172,9 @@ def _confirm(session: Session, case: Case, reviewer: User, category: str | None)
             actor=actor,
             reason="posted confirmed violating content",
         )
+    matching.bank_content(
+        session, [item.id for _, item in items_of(session, case)], case.id, category
+    )
     now = utcnow()
     case.state, case.category, case.decided_at, case.removed_at = "confirmed", category, now, now
     tell_reporter(
@@ -210,6 +219,20 @@ def _dismissal_message(reviewers: int) -> str:
         "police case number), ask for another review by sending a new report about the same "
         "content. It will join this case and a different reviewer will look at it."
     )
+
+
+def _copies(
+    session: Session, engine: MatchEngine, case: Case, items: list[ContentItem]
+) -> list[ContentItem]:
+    """Copies of the case's media anywhere on the platform, found now."""
+    engine.sync_now()
+    found: list[ContentItem] = []
+    for item in items:
+        for copy in matching.find_copies(session, engine, matching.stored_query(session, item.id)):
+            other = session.get(ContentItem, copy.content_id)
+            if other is not None and add_items(session, case, [other], "copy"):
+                found.append(other)
+    return found
 
 
 def _with_families(session: Session, items: list[ContentItem]) -> list[ContentItem]:

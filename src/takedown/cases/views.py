@@ -12,6 +12,7 @@ from takedown.errors import NotFound
 from takedown.intake.models import Report
 from takedown.people.models import User
 from takedown.platforms import get_account
+from takedown.triage import uploaders
 
 
 def find_case(session: Session, ref: str) -> Case:
@@ -77,6 +78,7 @@ def case_detail(session: Session, case: Case, viewer: User) -> dict[str, object]
             }
             for ci, item in items_of(session, case)
         ],
+        "accounts": uploaders(session, case),
         "decisions": [
             {
                 "outcome": d.outcome,

@@ -27,6 +27,7 @@ from takedown.fingerprints.pdq import (
     PDQ_DISTANCE_THRESHOLD,
     PDQ_QUALITY_THRESHOLD,
     PdqHash,
+    best_dihedral_distance,
     pdq_distance,
     pdq_match,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "TooManyPixels",
     "TruncatedMedia",
     "UnreadableMedia",
+    "best_dihedral_distance",
     "bytes_to_hex",
     "digest_bytes",
     "digest_file",

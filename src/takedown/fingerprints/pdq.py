@@ -15,6 +15,7 @@ Pictures that were not reduced go to `pdqhash.compute` unchanged.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,6 +100,24 @@ def pdq_dihedral_hashes(raster: Raster) -> tuple[PdqHash, ...]:
         return tuple(PdqHash(ZERO_HASH, 0) for _ in DIHEDRAL_NAMES)
     vectors, quality = pdqhash.compute_dihedral(_pdqhash_input(raster))
     return tuple(PdqHash(bits_to_hex(bits), int(quality)) for bits in vectors)
+
+
+def pdq_hash_and_dihedral(raster: Raster, dihedral: bool) -> tuple[PdqHash, tuple[str, ...]]:
+    """The plain hash and, when asked, the 8 orientations' hex hashes (DIHEDRAL_NAMES order).
+
+    Either way it is one pdqhash call; the dihedral call's first hash is the plain hash.
+    """
+    if not dihedral:
+        return pdq_hash(raster), ()
+    hashes = pdq_dihedral_hashes(raster)
+    return hashes[0], tuple(h.hex for h in hashes)
+
+
+def best_dihedral_distance(query_dihedral: Sequence[str], target: str) -> int:
+    """Smallest distance between any orientation of the query and a stored plain hash."""
+    if not query_dihedral:
+        raise ValueError("no dihedral hashes to compare")
+    return min(hamming_distance(query, target) for query in query_dihedral)
 
 
 def pdq_distance(a: str | bytes, b: str | bytes) -> int:

@@ -29,7 +29,12 @@ from takedown.fingerprints.errors import (
     UnreadableMedia,
 )
 from takedown.fingerprints.exact import ExactDigests, digest_bytes, digest_file
-from takedown.fingerprints.pdq import PdqHash, pdq_dihedral_hashes, pdq_hash
+from takedown.fingerprints.pdq import (
+    PdqHash,
+    pdq_dihedral_hashes,
+    pdq_hash,
+    pdq_hash_and_dihedral,
+)
 from takedown.fingerprints.video import DEFAULT_INTERVAL_S, FrameHash, hash_video
 
 Kind = Literal["image", "animation", "video"]
@@ -43,6 +48,8 @@ class Fingerprint:
     have both: `pdq` of the first frame and `frames` sampled like a video.
     `incomplete` names why some frames were not hashed (max_duration,
     max_decoded_frames, max_hashed_frames, decode_errors), else None.
+    When asked (`dihedral=True`), `pdq_dihedral` holds the 8 orientation hashes of `pdq`
+    (DIHEDRAL_NAMES order, the first equal to `pdq`) and each frame its own `dihedral`.
     """
 
     kind: Kind
@@ -56,6 +63,7 @@ class Fingerprint:
     pdq_quality: int | None = None
     frames: tuple[FrameHash, ...] = ()
     incomplete: str | None = None
+    pdq_dihedral: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -70,6 +78,8 @@ class Fingerprint:
         if self.pdq is not None:
             out["pdq"] = self.pdq
             out["pdq_quality"] = self.pdq_quality
+        if self.pdq_dihedral:
+            out["pdq_dihedral"] = list(self.pdq_dihedral)
         if self.kind != "image":
             out["frames"] = [frame.to_dict() for frame in self.frames]
             out["frames_complete"] = self.incomplete is None
@@ -78,21 +88,31 @@ class Fingerprint:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Options:
+    limits: Limits
+    interval_s: float
+    dihedral: bool
+
+
 def hash_bytes(
     data: bytes,
     filename: str | None = None,
     *,
     limits: Limits | None = None,
     frame_interval_s: float = DEFAULT_INTERVAL_S,
+    dihedral: bool = False,
 ) -> Fingerprint:
     """Fingerprint uploaded bytes; raises a FingerprintError for anything not hashable.
 
     `filename` is only quoted in error messages: the content alone decides the format.
+    `dihedral` adds the 8 orientation hashes of the picture and of every hashed frame
+    (for a query; stored media keep plain hashes). The plain hashes do not change.
     """
-    limits = limits or Limits()
-    _check_size(len(data), limits, f"{filename}: " if filename else "")
+    options = _Options(limits or Limits(), frame_interval_s, dihedral)
+    _check_size(len(data), options.limits, f"{filename}: " if filename else "")
     try:
-        return _fingerprint(data, digest_bytes(data), limits, frame_interval_s)
+        return _fingerprint(data, digest_bytes(data), options)
     except FingerprintError:
         raise
     except Exception as exc:  # last net: only FingerprintErrors leave this room
@@ -104,12 +124,15 @@ def hash_path(
     *,
     limits: Limits | None = None,
     frame_interval_s: float = DEFAULT_INTERVAL_S,
+    dihedral: bool = False,
 ) -> dict[str, object]:
-    """Fingerprint a file as a JSON-ready dict: path, md5, sha256, then pdq or frames,
-    or `error` (a FingerprintError code) and `message`. Never raises on bad input."""
+    """Fingerprint a file as a JSON-ready dict: path, md5, sha256, then pdq or frames
+    (and their orientation hashes when `dihedral`), or `error` (a FingerprintError code)
+    and `message`. Never raises on bad input."""
     out: dict[str, object] = {"path": str(path)}
+    options = _Options(limits or Limits(), frame_interval_s, dihedral)
     try:
-        out.update(_hash_file(Path(path), limits or Limits(), frame_interval_s, out))
+        out.update(_hash_file(Path(path), options, out))
     except FingerprintError as exc:
         out.update(exc.to_dict())
     except Exception as exc:  # last net: a decoder bug must not stop a batch
@@ -138,9 +161,7 @@ def pdq_dihedral(source: bytes | Path | Image.Image, limits: Limits | None = Non
         return list(pdq_dihedral_hashes(image_raster(image)))
 
 
-def _hash_file(
-    path: Path, limits: Limits, interval_s: float, out: dict[str, object]
-) -> dict[str, object]:
+def _hash_file(path: Path, options: _Options, out: dict[str, object]) -> dict[str, object]:
     try:
         if not path.is_file():
             raise UnreadableMedia("no such file" if not path.exists() else "not a regular file")
@@ -148,8 +169,8 @@ def _hash_file(
     except OSError as exc:
         raise UnreadableMedia(f"{type(exc).__name__}: {exc}") from exc
     out.update(md5=digests.md5, sha256=digests.sha256, size_bytes=digests.size_bytes)
-    _check_size(digests.size_bytes, limits)
-    return _fingerprint(path, digests, limits, interval_s).to_dict()
+    _check_size(digests.size_bytes, options.limits)
+    return _fingerprint(path, digests, options).to_dict()
 
 
 def _size_of(source: bytes | Path) -> int:
@@ -166,43 +187,43 @@ def _check_size(size: int, limits: Limits, label: str = "") -> None:
         raise TooLarge(f"{label}{size} bytes is over the {limits.max_bytes} byte limit")
 
 
-def _fingerprint(
-    source: bytes | Path, digests: ExactDigests, limits: Limits, interval_s: float
-) -> Fingerprint:
+def _fingerprint(source: bytes | Path, digests: ExactDigests, options: _Options) -> Fingerprint:
     """Image if Pillow recognises it, else video if the container magic says so."""
     try:
-        image = open_image(source, limits)
+        image = open_image(source, options.limits)
     except NotMedia:
         demuxer = sniff_video(read_head(source))
         if demuxer is None:
             raise
-        return _video_fingerprint(source, demuxer, digests, limits, interval_s)
+        return _video_fingerprint(source, demuxer, digests, options)
     with image:
         size = image.size
         if is_animation(image):
-            return _animation_fingerprint(image, size, digests, limits, interval_s)
-        hashed = pdq_hash(image_raster(image))
-        return _image_fingerprint(image, size, "image", digests, hashed)
+            return _animation_fingerprint(image, size, digests, options)
+        hashed, orientations = pdq_hash_and_dihedral(image_raster(image), options.dihedral)
+        fingerprint = _image_fingerprint(image, size, "image", digests, hashed)
+        return replace(fingerprint, pdq_dihedral=orientations)
 
 
 def _animation_fingerprint(
-    image: Image.Image,
-    size: tuple[int, int],
-    digests: ExactDigests,
-    limits: Limits,
-    interval_s: float,
+    image: Image.Image, size: tuple[int, int], digests: ExactDigests, options: _Options
 ) -> Fingerprint:
-    reader = AnimationFrames(image, limits, interval_s)
+    reader = AnimationFrames(image, options.limits, options.interval_s)
     frames: list[FrameHash] = []
     for index, start_s, raster in reader:
-        if len(frames) >= limits.max_hashed_frames:
+        if len(frames) >= options.limits.max_hashed_frames:
             reader.incomplete = "max_hashed_frames"
             break
-        hashed = pdq_hash(raster)
-        frames.append(FrameHash(index, round(start_s, 3), hashed.hex, hashed.quality))
+        hashed, orientations = pdq_hash_and_dihedral(raster, options.dihedral)
+        frames.append(FrameHash(index, round(start_s, 3), hashed.hex, hashed.quality, orientations))
     first = PdqHash(frames[0].pdq, frames[0].quality)
     fingerprint = _image_fingerprint(image, size, "animation", digests, first)
-    return replace(fingerprint, frames=tuple(frames), incomplete=reader.incomplete)
+    return replace(
+        fingerprint,
+        frames=tuple(frames),
+        incomplete=reader.incomplete,
+        pdq_dihedral=frames[0].dihedral,
+    )
 
 
 def _image_fingerprint(
@@ -222,9 +243,9 @@ def _image_fingerprint(
 
 
 def _video_fingerprint(
-    source: bytes | Path, demuxer: str, digests: ExactDigests, limits: Limits, interval_s: float
+    source: bytes | Path, demuxer: str, digests: ExactDigests, options: _Options
 ) -> Fingerprint:
-    video = hash_video(source, demuxer, limits, interval_s)
+    video = hash_video(source, demuxer, options.limits, options.interval_s, options.dihedral)
     return Fingerprint(
         kind="video",
         media_format=video.container,

@@ -32,7 +32,7 @@ from takedown.fingerprints.pdq import (
     PDQ_DISTANCE_THRESHOLD,
     PDQ_QUALITY_THRESHOLD,
     Raster,
-    pdq_hash,
+    pdq_hash_and_dihedral,
 )
 
 DEFAULT_INTERVAL_S = 1.0
@@ -50,20 +50,28 @@ _LIMITED_GAIN = 255.0 / 219.0
 
 @dataclass(frozen=True, slots=True)
 class FrameHash:
-    """One vPDQ feature: a hashed frame's number, time, PDQ hash and quality."""
+    """One vPDQ feature: a hashed frame's number, time, PDQ hash and quality.
+
+    `dihedral` holds the frame's 8 orientation hashes (DIHEDRAL_NAMES order, the first
+    equal to `pdq`) when they were asked for, for querying with a mirrored or rotated copy.
+    """
 
     frame_number: int
     timestamp_s: float
     pdq: str
     quality: int
+    dihedral: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "frame_number": self.frame_number,
             "timestamp_s": self.timestamp_s,
             "pdq": self.pdq,
             "pdq_quality": self.quality,
         }
+        if self.dihedral:
+            out["dihedral"] = list(self.dihedral)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +98,10 @@ def hash_video(
     demuxer: str,
     limits: Limits,
     interval_s: float = DEFAULT_INTERVAL_S,
+    dihedral: bool = False,
 ) -> VideoHashes:
-    """vPDQ frame hashes of the first video stream of a file or in-memory bytes.
+    """vPDQ frame hashes of the first video stream of a file or in-memory bytes
+    (with each frame's 8 orientation hashes too when `dihedral`).
 
     A corrupt packet is skipped, as ffmpeg does; data ending early stops the decoding.
     Either way, and when a limit stops it, the frames so far are kept and `incomplete`
@@ -101,7 +111,7 @@ def hash_video(
     file = io.BytesIO(source) if isinstance(source, bytes) else str(source)
     try:
         with av.open(file, format=demuxer, metadata_errors="ignore") as container:
-            return _hash_container(container, limits, interval_s, deadline)
+            return _hash_container(container, limits, interval_s, deadline, dihedral)
     except FingerprintError:
         raise
     except MemoryError as exc:
@@ -142,7 +152,11 @@ class _Decoder:
 
 
 def _hash_container(
-    container: av.container.InputContainer, limits: Limits, interval_s: float, deadline: float
+    container: av.container.InputContainer,
+    limits: Limits,
+    interval_s: float,
+    deadline: float,
+    dihedral: bool,
 ) -> VideoHashes:
     if not container.streams.video:
         raise NotMedia("no video stream")
@@ -160,15 +174,19 @@ def _hash_container(
             break
         if number % every == 0:
             check_pixels((frame.width, frame.height), limits)
-            hashed = pdq_hash(frame_raster(frame))
-            timestamp = round(number / fps, TIMESTAMP_DECIMALS)
-            frames.append(FrameHash(number, timestamp, hashed.hex, hashed.quality))
+            frames.append(_frame_hash(frame, number, fps, dihedral))
     else:
         incomplete = "decode_errors" if decoder.failed else None
     if not frames:
         raise TruncatedMedia("no frame could be decoded")
     name = container.format.name.split(",")[0]
     return VideoHashes(tuple(frames), incomplete, stream.width, stream.height, fps, name)
+
+
+def _frame_hash(frame: av.VideoFrame, number: int, fps: float, dihedral: bool) -> FrameHash:
+    hashed, orientations = pdq_hash_and_dihedral(frame_raster(frame), dihedral)
+    timestamp = round(number / fps, TIMESTAMP_DECIMALS)
+    return FrameHash(number, timestamp, hashed.hex, hashed.quality, orientations)
 
 
 def _limit_reached(number: int, fps: float, hashed: int, limits: Limits) -> str | None:

@@ -15,6 +15,7 @@ from takedown.intake import pins
 from takedown.intake.errors import CaseNotFound, StatusLocked
 from takedown.intake.models import Report
 from takedown.intake.schemas import PublicStatus, Receipt, ReportIn, StatusItem
+from takedown.matching import MatchEngine
 from takedown.platforms import resolve_refs
 from takedown.platforms.errors import UnknownContent
 
@@ -27,7 +28,13 @@ STATE_LABELS = {
 }
 
 
-def submit_report(session: Session, settings: Settings, data: ReportIn, channel: str) -> Receipt:
+def submit_report(
+    session: Session,
+    settings: Settings,
+    data: ReportIn,
+    channel: str,
+    engine: MatchEngine | None = None,
+) -> Receipt:
     items, missing = resolve_refs(session, data.content)
     if not items:
         raise UnknownContent(
@@ -47,8 +54,10 @@ def submit_report(session: Session, settings: Settings, data: ReportIn, channel:
     cases.add_items(session, case, items, "reported")
     pin = pins.new_pin()
     report = _store(session, case, data, channel, pins.hash_pin(pin))
-    if case.priority == "P0" and case.state in triage.service.PROTECTING:
+    if case.priority == "P0" and case.state in triage.PROTECTING:
         triage.protect(session, case, items, actor=f"report:{report.id}")
+        if engine is not None:
+            triage.propagate(session, engine, case, items, restrict=True)
     cases.tell_reporter(session, case, "received", _received_message(case, missing))
     return Receipt(
         case_number=case.number,

@@ -1,6 +1,8 @@
-"""Priority, deadlines and immediate protection."""
+"""Priority, deadlines, immediate protection, and what fingerprints say of uploads."""
 
+from takedown.triage.copies import Verdict, check_media, propagate, screen_upload, uploaders
 from takedown.triage.service import (
+    PROTECTING,
     deadline_for,
     on_new_content,
     priority_for,
@@ -8,4 +10,16 @@ from takedown.triage.service import (
     raise_priority,
 )
 
-__all__ = ["deadline_for", "on_new_content", "priority_for", "protect", "raise_priority"]
+__all__ = [
+    "PROTECTING",
+    "Verdict",
+    "check_media",
+    "deadline_for",
+    "on_new_content",
+    "priority_for",
+    "propagate",
+    "protect",
+    "raise_priority",
+    "screen_upload",
+    "uploaders",
+]

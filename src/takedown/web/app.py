@@ -15,12 +15,14 @@ from fastapi.staticfiles import StaticFiles
 from takedown.config import Settings
 from takedown.db import Database, upgrade
 from takedown.jobs import Runtime
+from takedown.matching import MatchEngine
 from takedown.web import errors
-from takedown.web.api import cases, content, reports
+from takedown.web.api import cases, check, content, reports
 from takedown.web.limits import BodyLimit
 from takedown.web.pages import routes as pages
 
 log = logging.getLogger("takedown.web")
+UPLOAD_PATHS = ("/v1/content", "/v1/check")
 
 
 def create_app(
@@ -36,6 +38,8 @@ def create_app(
             await asyncio.to_thread(database.open)
             await asyncio.to_thread(upgrade, database.engine)
         app.state.db = database
+        app.state.matcher = MatchEngine(database.libpq_url()).start()
+        await asyncio.to_thread(app.state.matcher.wait_ready)
         stop = asyncio.Event()
         worker = asyncio.create_task(_worker(settings, database, stop)) if run_worker else None
         try:
@@ -44,6 +48,7 @@ def create_app(
             stop.set()
             if worker is not None:
                 await worker
+            app.state.matcher.stop()
             if own_db:
                 database.close()
 
@@ -54,9 +59,14 @@ def create_app(
         description="Child-safety report-and-takedown service.",
     )
     app.state.settings = settings
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        upload_bytes=settings.max_upload_bytes,
+        upload_paths=UPLOAD_PATHS,
+    )
     errors.install(app)
-    for router in (reports.router, content.router, cases.router, pages.router):
+    for router in (reports.router, content.router, check.router, cases.router, pages.router):
         app.include_router(router)
     app.mount(
         "/static", StaticFiles(directory=Path(__file__).parent / "pages" / "static"), name="static"

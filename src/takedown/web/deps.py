@@ -8,6 +8,7 @@ from fastapi import Depends, Header, Request
 
 from takedown.config import Settings
 from takedown.db import Database
+from takedown.matching import MatchEngine
 
 
 def settings(request: Request) -> Settings:
@@ -16,6 +17,10 @@ def settings(request: Request) -> Settings:
 
 def database(request: Request) -> Database:
     return request.app.state.db
+
+
+def matcher(request: Request) -> MatchEngine:
+    return request.app.state.matcher
 
 
 def bearer(authorization: Annotated[str | None, Header()] = None) -> str | None:
@@ -27,3 +32,4 @@ def bearer(authorization: Annotated[str | None, Header()] = None) -> str | None:
 SettingsDep = Annotated[Settings, Depends(settings)]
 DatabaseDep = Annotated[Database, Depends(database)]
 BearerDep = Annotated[str | None, Depends(bearer)]
+MatcherDep = Annotated[MatchEngine, Depends(matcher)]

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from takedown import cases, people
 from takedown.cases.views import case_detail, case_summary, find_case
-from takedown.web.deps import BearerDep, DatabaseDep
+from takedown.web.deps import BearerDep, DatabaseDep, MatcherDep
 
 router = APIRouter(prefix="/v1/cases", tags=["review"])
 
@@ -38,10 +38,16 @@ def get_case(case_ref: str, db: DatabaseDep, key: BearerDep) -> dict:
 
 
 @router.post("/{case_ref}/decisions")
-def decide(case_ref: str, body: DecisionBody, db: DatabaseDep, key: BearerDep) -> dict:
+def decide(
+    case_ref: str, body: DecisionBody, db: DatabaseDep, key: BearerDep, matcher: MatcherDep
+) -> dict:
     """confirm removes everything and suspends the poster; a P0 dismissal needs two people."""
     with db.session() as session:
         user = people.require_decider(people.authenticate(session, key))
         case = find_case(session, case_ref)
-        case = cases.decide(session, case.id, user, body.decision, body.reason, body.category)
-        return case_summary(case)
+        case = cases.decide(
+            session, case.id, user, body.decision, body.reason, body.category, engine=matcher
+        )
+        summary = case_summary(case)
+    matcher.sync_now()  # a confirmation's hashes are in this process's index on return
+    return summary

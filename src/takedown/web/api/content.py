@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
-from takedown import platforms, triage
-from takedown.web.deps import BearerDep, DatabaseDep
+from takedown import matching, platforms, triage
+from takedown.web.api.media import (
+    MULTIPART_DOC,
+    Hashes,
+    authenticate_platform,
+    parse,
+    query_from,
+    read_request,
+)
+from takedown.web.deps import BearerDep, DatabaseDep, MatcherDep, SettingsDep
 
 router = APIRouter(prefix="/v1/content", tags=["platform"])
 
@@ -23,6 +32,19 @@ class ContentBody(BaseModel):
     media_type: Literal["image", "video", "text", "other"] = "video"
     media_url: str | None = Field(None, max_length=2000)
     repost_of: str | None = Field(None, max_length=200)
+    hashes: Hashes | None = Field(None, description="hashes computed by the platform itself")
+
+
+class Match(BaseModel):
+    bank: str
+    action: str
+    signal: str
+    distance: int
+    entry_id: str | None = None
+    classification: str | None = None
+    source: str
+    note: str | None = None
+    frames_matched_pct: float | None = None
 
 
 class ContentVerdict(BaseModel):
@@ -31,6 +53,9 @@ class ContentVerdict(BaseModel):
     visibility: str
     monetised: bool
     shareable: bool
+    matches: list[Match] = []
+    copy_of: list[str] = []
+    case_number: str | None = None
 
 
 class ViewsBody(BaseModel):
@@ -45,32 +70,58 @@ class ViewsOut(BaseModel):
     visibility: str
 
 
-@router.post("", response_model=ContentVerdict)
-def register_content(body: ContentBody, db: DatabaseDep, key: BearerDep) -> ContentVerdict:
-    """Register an upload or repost. `hold`: keep it hidden; `block`: do not publish it."""
-    with db.session() as session:
-        platform = platforms.authenticate(session, key)
-        item = platforms.register_content(
-            session,
-            platform,
-            platforms.ContentIn(
-                external_id=body.id,
-                author_id=body.author_id,
-                author_handle=body.author_handle,
-                url=body.url,
-                media_type=body.media_type,
-                media_url=body.media_url,
-                repost_of=body.repost_of,
-            ),
-        )
-        verdict = triage.on_new_content(session, item)
-        return ContentVerdict(
-            id=item.external_id,
-            verdict=verdict,
-            visibility=item.visibility,
-            monetised=item.monetised,
-            shareable=item.shareable,
-        )
+@router.post("", response_model=ContentVerdict, openapi_extra=MULTIPART_DOC)
+async def register_content(
+    request: Request, db: DatabaseDep, settings: SettingsDep, matcher: MatcherDep, key: BearerDep
+) -> ContentVerdict:
+    """Register an upload or repost, as JSON or as multipart (`metadata` + `media` file).
+
+    `block`: do not publish; `hold`: keep it hidden, it is under review; `allow`: publish."""
+    await run_in_threadpool(authenticate_platform, db, key)
+    metadata, media, filename = await read_request(request)
+    body = parse(ContentBody, metadata)
+    query = await query_from(media, filename, body.hashes)
+
+    def work() -> ContentVerdict:
+        with db.session() as session:
+            platform = platforms.authenticate(session, key)
+            item = platforms.register_content(
+                session,
+                platform,
+                platforms.ContentIn(
+                    external_id=body.id,
+                    author_id=body.author_id,
+                    author_handle=body.author_handle,
+                    url=body.url,
+                    media_type=body.media_type,
+                    media_url=body.media_url,
+                    repost_of=body.repost_of,
+                ),
+            )
+            verdict = triage.on_new_content(session, item)
+            result = triage.Verdict(verdict)
+            if query is not None and not query.empty:
+                screened = triage.screen_upload(session, settings, matcher, item, query)
+                matching.index_media(session, item.id, query)
+                result = _merge(result, screened)
+            return ContentVerdict(
+                id=item.external_id,
+                verdict=result.verdict,
+                visibility=item.visibility,
+                monetised=item.monetised,
+                shareable=item.shareable,
+                matches=[Match(**m.to_dict()) for m in result.bank_matches],
+                copy_of=result.copy_of,
+                case_number=result.case_number,
+            )
+
+    return await run_in_threadpool(work)
+
+
+def _merge(first: triage.Verdict, second: triage.Verdict) -> triage.Verdict:
+    order = {"allow": 0, "hold": 1, "block": 2}
+    second.verdict = max(first.verdict, second.verdict, key=order.__getitem__)
+    return second
 
 
 @router.post("/{content_id}/views", response_model=ViewsOut)

@@ -8,16 +8,18 @@ from fastapi import APIRouter, Header, Query
 
 from takedown import intake
 from takedown.intake import PublicStatus, Receipt, ReportIn
-from takedown.web.deps import DatabaseDep, SettingsDep
+from takedown.web.deps import DatabaseDep, MatcherDep, SettingsDep
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 
 @router.post("", status_code=201, response_model=Receipt)
-def create_report(body: ReportIn, db: DatabaseDep, settings: SettingsDep) -> Receipt:
+def create_report(
+    body: ReportIn, db: DatabaseDep, settings: SettingsDep, matcher: MatcherDep
+) -> Receipt:
     """File a report. Committed before this answers: an acknowledged report is never lost."""
     with db.session() as session:
-        return intake.submit_report(session, settings, body, channel="api")
+        return intake.submit_report(session, settings, body, channel="api", engine=matcher)
 
 
 @router.get("/{case_number}", response_model=PublicStatus)

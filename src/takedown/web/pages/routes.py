@@ -56,7 +56,7 @@ async def submit_report(request: Request, db: DatabaseDep, settings: SettingsDep
     except ValidationError as exc:
         return _render_form(request, form, _errors_from(exc), status=422)
     try:
-        receipt = await _submit(db, settings, data)
+        receipt = await _submit(db, settings, data, request.app.state.matcher)
     except TakedownError as exc:
         error = {
             "field": exc.field or "content",
@@ -69,12 +69,12 @@ async def submit_report(request: Request, db: DatabaseDep, settings: SettingsDep
     )
 
 
-async def _submit(db, settings, data: ReportIn) -> intake.Receipt:  # type: ignore[no-untyped-def]
+async def _submit(db, settings, data: ReportIn, engine) -> intake.Receipt:  # type: ignore[no-untyped-def]
     from starlette.concurrency import run_in_threadpool
 
     def work() -> intake.Receipt:
         with db.session() as session:
-            return intake.submit_report(session, settings, data, channel="form")
+            return intake.submit_report(session, settings, data, channel="form", engine=engine)
 
     return await run_in_threadpool(work)
 

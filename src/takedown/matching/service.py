@@ -1,0 +1,365 @@
+"""Banks, the platform's media fingerprints, and matching against both."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from takedown import audit
+from takedown.fingerprints import PDQ_QUALITY_THRESHOLD
+from takedown.matching.engine import MatchEngine
+from takedown.matching.errors import UnknownBank
+from takedown.matching.models import Bank, BankEntry, MediaHash
+from takedown.matching.query import MediaQuery
+from takedown.matching.vpdq import exact_ids, pdq_groups
+
+CONFIRMED_BANK = "takedown-confirmed"
+ACTIONS = ("block", "review")
+
+
+@dataclass
+class EntryIn:
+    signal: str
+    value: bytes
+    entry_id: str | None = None
+    classification: str | None = None
+    note: str | None = None
+
+
+def create_bank(
+    session: Session,
+    name: str,
+    action: str = "block",
+    pdq_threshold: int = 31,
+    source: str = "local",
+    description: str = "",
+) -> Bank:
+    bank = Bank(
+        name=name,
+        action=action,
+        pdq_threshold=pdq_threshold,
+        source=source,
+        description=description,
+        enabled=True,
+    )
+    session.add(bank)
+    session.flush()
+    audit.record(
+        session,
+        "bank.created",
+        actor="system",
+        subject_type="bank",
+        subject_id=bank.id,
+        data={"name": name, "action": action},
+    )
+    return bank
+
+
+def get_bank(session: Session, name: str) -> Bank:
+    bank = session.scalar(select(Bank).where(Bank.name == name))
+    if bank is None:
+        raise UnknownBank(f"No bank named {name!r}.", field="bank")
+    return bank
+
+
+def confirmed_bank(session: Session) -> Bank:
+    bank = session.scalar(select(Bank).where(Bank.name == CONFIRMED_BANK))
+    return bank or create_bank(
+        session,
+        CONFIRMED_BANK,
+        "block",
+        source="takedown",
+        description="Media confirmed by Takedown's reviewers",
+    )
+
+
+def list_banks(session: Session) -> list[dict[str, object]]:
+    counts = dict(
+        session.execute(
+            select(BankEntry.bank_id, func.count())
+            .where(BankEntry.enabled)
+            .group_by(BankEntry.bank_id)
+        ).all()
+    )
+    return [
+        {
+            "name": b.name,
+            "action": b.action,
+            "pdq_threshold": b.pdq_threshold,
+            "enabled": b.enabled,
+            "source": b.source,
+            "entries": counts.get(b.id, 0),
+        }
+        for b in session.scalars(select(Bank).order_by(Bank.name))
+    ]
+
+
+def set_bank_enabled(session: Session, name: str, enabled: bool) -> Bank:
+    bank = get_bank(session, name)
+    bank.enabled = enabled
+    # Touch the entries so every process's follower sees them change.
+    session.execute(
+        update(BankEntry).where(BankEntry.bank_id == bank.id).values(enabled=BankEntry.enabled)
+    )
+    audit.record(
+        session,
+        "bank.enabled" if enabled else "bank.disabled",
+        actor="system",
+        subject_type="bank",
+        subject_id=bank.id,
+    )
+    return bank
+
+
+def add_entries(
+    session: Session, bank: Bank, entries: Iterable[EntryIn], case_id: int | None = None
+) -> int:
+    """Insert entries (a known hash in the bank is left as it is); returns how many were new."""
+    rows = [
+        {
+            "bank_id": bank.id,
+            "signal": e.signal,
+            "value": e.value,
+            "entry_id": e.entry_id,
+            "classification": e.classification,
+            "note": e.note,
+            "case_id": case_id,
+            "enabled": True,
+        }
+        for e in entries
+    ]
+    if not rows:
+        return 0
+    result = session.execute(
+        insert(BankEntry).values(rows).on_conflict_do_nothing().returning(BankEntry.id)
+    )
+    return len(result.all())
+
+
+def set_entry_enabled(
+    session: Session, bank: Bank, signal: str, value: bytes, enabled: bool
+) -> int:
+    result = session.execute(
+        update(BankEntry)
+        .where(BankEntry.bank_id == bank.id, BankEntry.signal == signal, BankEntry.value == value)
+        .values(enabled=enabled)
+    )
+    return result.rowcount or 0
+
+
+def export_entries(session: Session, bank: Bank) -> Iterable[BankEntry]:
+    return session.scalars(
+        select(BankEntry)
+        .where(BankEntry.bank_id == bank.id, BankEntry.enabled)
+        .order_by(BankEntry.id)
+    )
+
+
+def index_media(session: Session, content_id: int, query: MediaQuery) -> int:
+    """Store a content item's fingerprints, so later reports and uploads find its copies."""
+    # Every row carries every key: a multi-row INSERT takes its columns from the first.
+    blank = {"quality": None, "orientations": None, "timestamp_s": None}
+    rows: list[dict[str, object]] = [
+        {"signal": signal, "value": value, **blank}
+        for signal, value in (("md5", query.md5), ("sha256", query.sha256))
+        if value is not None
+    ]
+    for number, orientations in enumerate(query.pdqs):
+        rows.append(
+            {
+                "signal": "pdq",
+                "value": orientations[0].tobytes(),
+                "quality": None,
+                "orientations": orientations.tobytes() if len(orientations) > 1 else None,
+                "timestamp_s": float(number) if query.is_video else None,
+            }
+        )
+    if rows:
+        session.execute(insert(MediaHash).values([{**r, "content_id": content_id} for r in rows]))
+    return len(rows)
+
+
+def stored_query(session: Session, content_id: int) -> MediaQuery:
+    """A content item's own fingerprints, as a query for its copies."""
+    import numpy as np
+
+    query = MediaQuery()
+    rows = session.scalars(
+        select(MediaHash).where(MediaHash.content_id == content_id).order_by(MediaHash.id)
+    ).all()
+    for row in rows:
+        if row.signal in ("md5", "sha256"):
+            setattr(query, row.signal, row.value)
+        elif (row.quality or 100) >= PDQ_QUALITY_THRESHOLD:
+            raw = row.orientations or row.value
+            query.pdqs.append(np.frombuffer(raw, dtype=np.uint8).reshape(-1, 32))
+            query.is_video = query.is_video or row.timestamp_s is not None
+    return query
+
+
+def bank_content(
+    session: Session, content_ids: list[int], case_id: int, classification: str | None
+) -> int:
+    """Add confirmed content's fingerprints to the internal block bank."""
+    bank = confirmed_bank(session)
+    entries = []
+    for row in session.scalars(select(MediaHash).where(MediaHash.content_id.in_(content_ids))):
+        if row.signal == "pdq" and (row.quality or 100) < PDQ_QUALITY_THRESHOLD:
+            continue
+        entries.append(
+            EntryIn(
+                row.signal,
+                row.value,
+                entry_id=f"content:{row.content_id}",
+                classification=classification,
+                note=f"case {case_id}",
+            )
+        )
+    return add_entries(session, bank, entries, case_id=case_id)
+
+
+@dataclass
+class BankMatch:
+    bank: str
+    action: str
+    signal: str
+    distance: int
+    entry_id: str | None
+    classification: str | None
+    source: str
+    note: str | None = None
+    frames_matched_pct: float | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class CopyMatch:
+    content_id: int
+    signal: str
+    distance: int
+    details: dict[str, float] = field(default_factory=dict)
+
+
+def match_banks(session: Session, engine: MatchEngine, query: MediaQuery) -> list[BankMatch]:
+    out: list[BankMatch] = []
+    for signal, ids in exact_ids(engine.banks, query).items():
+        for entry, bank in _entries(session, [int(i) for i in ids]):
+            out.append(_bank_match(entry, bank, signal, 0))
+    radius = session.scalar(select(func.max(Bank.pdq_threshold)).where(Bank.enabled)) or 31
+    for hit in pdq_groups(
+        engine.banks,
+        query,
+        radius,
+        lambda ids: _bank_keys(session, ids),
+        lambda keys: _bank_sizes(session, keys),
+    ):
+        live = _entries(session, hit.ids)  # the index may still hold a just-disabled entry
+        if not live:
+            continue
+        entry, bank = live[0]
+        if hit.distance <= bank.pdq_threshold:
+            match = _bank_match(entry, bank, "pdq", hit.distance)
+            match.frames_matched_pct = hit.query_pct if query.is_video else None
+            out.append(match)
+    return out
+
+
+def _bank_match(entry: BankEntry, bank: Bank, signal: str, distance: int) -> BankMatch:
+    return BankMatch(
+        bank=bank.name,
+        action=bank.action,
+        signal=signal,
+        distance=distance,
+        entry_id=entry.entry_id,
+        classification=entry.classification,
+        source=bank.source,
+        note=entry.note,
+    )
+
+
+def _entries(session: Session, ids: list[int]) -> list[tuple[BankEntry, Bank]]:
+    rows = session.execute(
+        select(BankEntry, Bank)
+        .join(Bank, Bank.id == BankEntry.bank_id)
+        .where(BankEntry.id.in_(ids), BankEntry.enabled, Bank.enabled)
+    )
+    return [(e, b) for e, b in rows]
+
+
+def _bank_keys(session: Session, ids: list[int]) -> dict[int, Hashable]:
+    rows = session.execute(
+        select(BankEntry.id, BankEntry.bank_id, BankEntry.entry_id).where(BankEntry.id.in_(ids))
+    )
+    return {i: (bank_id, entry_id or f"#{i}") for i, bank_id, entry_id in rows}
+
+
+def _bank_sizes(session: Session, keys: list[Hashable]) -> dict[Hashable, int]:
+    named = [k for k in keys if not str(k[1]).startswith("#")]  # type: ignore[index]
+    sizes: dict[Hashable, int] = {k: 1 for k in keys}
+    if named:
+        rows = session.execute(
+            select(BankEntry.bank_id, BankEntry.entry_id, func.count())
+            .where(
+                BankEntry.signal == "pdq",
+                BankEntry.enabled,
+                BankEntry.entry_id.in_([k[1] for k in named]),
+            )  # type: ignore[index]
+            .group_by(BankEntry.bank_id, BankEntry.entry_id)
+        )
+        sizes.update({(b, e): n for b, e, n in rows})
+    return sizes
+
+
+def find_copies(
+    session: Session, engine: MatchEngine, query: MediaQuery, radius: int = 31
+) -> list[CopyMatch]:
+    """Content on the platform whose media is this media, exactly or nearly."""
+    found: dict[int, CopyMatch] = {}
+    for signal, ids in exact_ids(engine.media, query).items():
+        for content_id in _media_content(session, [int(i) for i in ids]).values():
+            found.setdefault(int(content_id), CopyMatch(int(content_id), signal, 0))
+    hits = pdq_groups(
+        engine.media,
+        query,
+        radius,
+        lambda ids: _media_content(session, ids),
+        lambda keys: _media_sizes(session, keys),
+    )
+    for hit in hits:
+        found.setdefault(
+            int(hit.key),
+            CopyMatch(
+                int(hit.key),
+                "pdq",
+                hit.distance,  # type: ignore[arg-type]
+                {"query_pct": hit.query_pct, "target_pct": hit.target_pct},
+            ),
+        )
+    return list(found.values())
+
+
+def _media_content(session: Session, ids: list[int]) -> dict[int, Hashable]:
+    return dict(
+        session.execute(
+            select(MediaHash.id, MediaHash.content_id).where(MediaHash.id.in_(ids))
+        ).all()
+    )
+
+
+def _media_sizes(session: Session, keys: list[Hashable]) -> dict[Hashable, int]:
+    rows = session.execute(
+        select(MediaHash.content_id, func.count())
+        .where(
+            MediaHash.content_id.in_(keys),
+            MediaHash.signal == "pdq",
+            func.coalesce(MediaHash.quality, 100) >= PDQ_QUALITY_THRESHOLD,
+        )
+        .group_by(MediaHash.content_id)
+    )
+    return dict(rows.all())

@@ -1,0 +1,60 @@
+"""Check a bare file or bare hashes against the banks and the platform's media."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict
+from starlette.concurrency import run_in_threadpool
+
+from takedown import platforms, triage
+from takedown.errors import InvalidInput
+from takedown.web.api.content import Match
+from takedown.web.api.media import (
+    MULTIPART_DOC,
+    Hashes,
+    authenticate_platform,
+    parse,
+    query_from,
+    read_request,
+)
+from takedown.web.deps import BearerDep, DatabaseDep, MatcherDep
+
+router = APIRouter(prefix="/v1/check", tags=["platform"])
+
+
+class CheckBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    hashes: Hashes | None = None
+
+
+class CheckResult(BaseModel):
+    verdict: Literal["allow", "hold", "block"]
+    matches: list[Match]
+
+
+@router.post("", response_model=CheckResult, openapi_extra=MULTIPART_DOC)
+async def check(
+    request: Request, db: DatabaseDep, matcher: MatcherDep, key: BearerDep
+) -> CheckResult:
+    """`block`: a block bank knows it; `hold`: a review bank knows it, or it copies media
+    under P0 review; `allow`: nothing known. Nothing is stored."""
+    await run_in_threadpool(authenticate_platform, db, key)
+    metadata, media, filename = await read_request(request)
+    body = parse(CheckBody, metadata)
+    query = await query_from(media, filename, body.hashes)
+    if query is None or query.empty:
+        raise InvalidInput("Send a `media` file (multipart) or `hashes`.", field="media")
+
+    def work() -> CheckResult:
+        with db.session() as session:
+            platforms.authenticate(session, key)
+            result = triage.check_media(session, matcher, query)
+            return CheckResult(
+                verdict=result.verdict,  # type: ignore[arg-type]
+                matches=[Match(**m.to_dict()) for m in result.bank_matches],
+            )
+
+    return await run_in_threadpool(work)
