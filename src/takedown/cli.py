@@ -268,6 +268,19 @@ def bench_match(
     _emit(run(n=n, queries=queries, radius=radius, seed=seed), as_json)
 
 
+@bench_app.command("sync")
+def bench_sync(
+    n: int = typer.Option(1_000_000, "--n", help="PDQ hashes written to a bank"),
+    seed: int = typer.Option(7, help="random seed"),
+    keep: bool = typer.Option(False, help="keep the benchmark's hashes in the database"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Index build from PostgreSQL and change-follow latency vs FAISS MIH's build."""
+    from takedown.bench.sync import run
+
+    _emit(run(n=n, seed=seed, settings=_settings(), keep=keep), as_json)
+
+
 @bench_app.command("hash")
 def bench_hash(
     images: int = typer.Option(40, help="1-megapixel JPEGs generated and hashed"),
