@@ -18,6 +18,11 @@ def test_demo_keeps_views_after_the_report_a_tiny_fraction(settings, db, tmp_pat
     assert result["visible_reposts_after_restriction"] == 0
     assert result["reposts_held_or_blocked"] >= 1
     assert result["accounts_suspended"] == 1
+    # Re-uploads of a mirrored, cropped, re-encoded copy from new accounts: the one made
+    # before the report is found as a copy then; the later ones are held or blocked.
+    assert result["copies_found"] == 3
+    assert result["reuploads_blocked_or_held_at_upload"] == 2
+    assert list(result["reuploads"].values())[1:] == ["hold", "block"]
     assert result["webhooks_with_bad_signature"] == 0
     assert 0 < result["time_to_restriction_s"] < result["time_to_removal_s"]
     assert abs(result["unchecked_simulation"]["views"] - 167_000) < 5_000

@@ -228,7 +228,12 @@ def _copies(
     engine.sync_now()
     found: list[ContentItem] = []
     for item in items:
-        for copy in matching.find_copies(session, engine, matching.stored_query(session, item.id)):
+        for copy in matching.find_copies(
+            session,
+            engine,
+            matching.stored_query(session, item.root_id or item.id),
+            item.platform_id,
+        ):
             other = session.get(ContentItem, copy.content_id)
             if other is not None and add_items(session, case, [other], "copy"):
                 found.append(other)

@@ -90,8 +90,8 @@ class SimPlatform:
         elif post and kind == "content.restored":
             post.visible = post.shareable = True
 
-    def publish(self, post: Post) -> str:
-        """Register with Takedown first; publish only on `allow`."""
+    def publish(self, post: Post, media: bytes | None = None) -> str:
+        """Register with Takedown first (with the file, for an upload); publish on `allow`."""
         body = {
             "id": post.id,
             "author_id": post.author,
@@ -100,7 +100,14 @@ class SimPlatform:
         }
         if post.repost_of:
             body["repost_of"] = post.repost_of
-        response = self.client.post("/v1/content", json=body)
+        if media is None:
+            response = self.client.post("/v1/content", json=body)
+        else:
+            response = self.client.post(
+                "/v1/content",
+                data={"metadata": json.dumps(body)},
+                files={"media": (f"{post.id}.mp4", media, "video/mp4")},
+            )
         response.raise_for_status()
         verdict = response.json()["verdict"]
         post.visible = post.shareable = verdict == "allow"

@@ -108,6 +108,18 @@ def print_table(result: dict) -> None:
             f"{result['visible_reposts_after_restriction']}",
         ),
         ("Reposts held or blocked at upload", "0", "0", f"{result['reposts_held_or_blocked']}"),
+        (
+            "Re-uploads (mirrored, cropped, re-encoded) found as copies",
+            "0",
+            "0",
+            f"{result['copies_found']} of {len(result['reuploads'])}",
+        ),
+        (
+            "Re-uploads held or blocked at upload",
+            "0",
+            "0",
+            f"{result['reuploads_blocked_or_held_at_upload']} of {len(result['reuploads'])}",
+        ),
         ("Accounts suspended", "0", "0", f"{result['accounts_suspended']}"),
     ]
     for row in rows:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import httpx
 import numpy as np
 
+from takedown.demo.media import reencode, synthetic_video, trafficker_variant
 from takedown.demo.platform_sim import Post, SimPlatform
 
 SEED_CASE = {"days": 9, "views": 167_000, "reposts": 2_223}
@@ -27,6 +28,9 @@ TICKS = HOURS * 6
 REPORT_AT_TICK = 18  # three hours in
 RELAY_AT_TICK = 21
 REVIEW_TICKS = 3  # half an hour of review
+# Re-uploads of a re-encoded, slightly cropped, mirrored copy from new accounts:
+# one before the report, one while it is reviewed, one after the confirmation.
+REUPLOAD_TICKS = (9, 20, 24)
 
 
 @dataclass
@@ -39,6 +43,7 @@ class Tally:
     blocked: int = 0
     visible_reposts_after_restriction: int = 0
     verdicts: dict[str, int] = field(default_factory=dict)
+    reuploads: dict[str, str] = field(default_factory=dict)
 
 
 class Scenario:
@@ -56,10 +61,16 @@ class Scenario:
         self.decided_at_h: float | None = None
         self.removed_wall: float | None = None
         self.family: list[Post] = []
+        # Fresh media each run: an earlier run's confirmed copy is in the block bank for good.
+        self.video = synthetic_video(int(self.rng.integers(2**31)) ^ uuid.uuid4().int % 2**31)
+        self.variants = [
+            trafficker_variant(reencode(self.video, crf_or_bitrate=24 + 4 * k))
+            for k in range(len(REUPLOAD_TICKS))
+        ]
 
     def run(self) -> dict:
         video = Post(f"{self.tag}-video", f"{self.tag}-fake-girl-account", None, 0.0)
-        self._publish(video)
+        self._publish(video, self.video)
         for tick in range(TICKS):
             self.hour = tick * TICK_H
             self._events(tick)
@@ -69,6 +80,8 @@ class Scenario:
         return self._result()
 
     def _events(self, tick: int) -> None:
+        if tick in REUPLOAD_TICKS:
+            self._reupload(REUPLOAD_TICKS.index(tick))
         if tick == REPORT_AT_TICK:
             self._report()
         if tick == RELAY_AT_TICK:
@@ -108,6 +121,10 @@ class Scenario:
         self._publish(
             Post(f"{self.tag}-relay-{len(self.family)}", f"{self.tag}-relay", parent.id, self.hour)
         )
+
+    def _reupload(self, number: int) -> None:
+        post = Post(f"{self.tag}-reupload-{number}", f"{self.tag}-burner-{number}", None, self.hour)
+        self.tally.reuploads[post.id] = self._publish(post, self.variants[number])
 
     def _review(self) -> None:
         assert self.receipt is not None
@@ -170,11 +187,20 @@ class Scenario:
     def _split(self, total: int, parts: int) -> np.ndarray:
         return self.rng.multinomial(total, [1 / parts] * parts)
 
-    def _publish(self, post: Post) -> str:
-        verdict = self.sim.publish(post)
+    def _publish(self, post: Post, media: bytes | None = None) -> str:
+        verdict = self.sim.publish(post, media)
         self.family.append(post)
-        self.tally.verdicts[verdict] = self.tally.verdicts.get(verdict, 0) + 1
+        if post.repost_of:
+            self.tally.verdicts[verdict] = self.tally.verdicts.get(verdict, 0) + 1
         return verdict
+
+    def _copies_found(self) -> int:
+        """Re-uploads the case holds as copies (found by fingerprint, not by repost links)."""
+        assert self.receipt is not None
+        headers = {"authorization": f"Bearer {self.reviewer_key}"}
+        case = self.sim.client.get(f"/v1/cases/{self.receipt['case_number']}", headers=headers)
+        case.raise_for_status()
+        return sum(1 for item in case.json()["items"] if item["reason"] == "copy")
 
     def _visible_reposts(self) -> int:
         return sum(1 for p in self.family if p.repost_of and p.visible)
@@ -198,6 +224,11 @@ class Scenario:
             "reposts_held_or_blocked": self.tally.verdicts.get("hold", 0)
             + self.tally.verdicts.get("block", 0),
             "accounts_suspended": len(self.sim.suspended),
+            "reuploads": self.tally.reuploads,
+            "copies_found": self._copies_found(),
+            "reuploads_blocked_or_held_at_upload": sum(
+                1 for v in self.tally.reuploads.values() if v in ("hold", "block")
+            ),
             "webhooks_received": len(self.sim.received),
             "webhooks_with_bad_signature": self.sim.rejected_signatures,
         }

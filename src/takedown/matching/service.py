@@ -16,6 +16,7 @@ from takedown.matching.errors import UnknownBank
 from takedown.matching.models import Bank, BankEntry, MediaHash
 from takedown.matching.query import MediaQuery
 from takedown.matching.vpdq import exact_ids, pdq_groups
+from takedown.platforms.models import ContentItem
 
 CONFIRMED_BANK = "takedown-confirmed"
 ACTIONS = ("block", "review")
@@ -317,9 +318,16 @@ def _bank_sizes(session: Session, keys: list[Hashable]) -> dict[Hashable, int]:
 
 
 def find_copies(
-    session: Session, engine: MatchEngine, query: MediaQuery, radius: int = 31
+    session: Session,
+    engine: MatchEngine,
+    query: MediaQuery,
+    platform_id: int | None = None,
+    radius: int = 31,
 ) -> list[CopyMatch]:
-    """Content on the platform whose media is this media, exactly or nearly."""
+    """Content whose media is this media, exactly or nearly (on one platform, if given).
+
+    Across platforms, known media travels through banks, never through another platform's
+    cases."""
     found: dict[int, CopyMatch] = {}
     for signal, ids in exact_ids(engine.media, query).items():
         for content_id in _media_content(session, [int(i) for i in ids]).values():
@@ -341,7 +349,16 @@ def find_copies(
                 {"query_pct": hit.query_pct, "target_pct": hit.target_pct},
             ),
         )
-    return list(found.values())
+    if platform_id is None:
+        return list(found.values())
+    mine = set(
+        session.scalars(
+            select(ContentItem.id).where(
+                ContentItem.id.in_(list(found)), ContentItem.platform_id == platform_id
+            )
+        )
+    )
+    return [c for c in found.values() if c.content_id in mine]
 
 
 def _media_content(session: Session, ids: list[int]) -> dict[int, Hashable]:

@@ -23,12 +23,14 @@ class Verdict:
     case_number: str | None = None
 
 
-def check_media(session: Session, engine: MatchEngine, query: MediaQuery) -> Verdict:
+def check_media(
+    session: Session, engine: MatchEngine, query: MediaQuery, platform_id: int
+) -> Verdict:
     """Bank matches and the verdict they give, for a bare file or bare hashes."""
     matches = matching.match_banks(session, engine, query)
     actions = {m.action for m in matches}
     verdict = "block" if "block" in actions else "hold" if "review" in actions else "allow"
-    copies = matching.find_copies(session, engine, query)
+    copies = matching.find_copies(session, engine, query, platform_id)
     for copy in copies:
         case = cases.case_for_content(session, [session.get(ContentItem, copy.content_id)])
         if case is not None and case.priority == "P0" and case.state in PROTECTING:
@@ -42,7 +44,7 @@ def screen_upload(
     """A new upload: blocked if a block bank knows it, held if it copies media under P0
     review or a review bank knows it; it joins the case of what it copies."""
     result = Verdict("allow", matching.match_banks(session, engine, query))
-    for copy in matching.find_copies(session, engine, query):
+    for copy in matching.find_copies(session, engine, query, item.platform_id):
         original = session.get(ContentItem, copy.content_id)
         case = cases.case_for_content(session, [original]) if original else None
         if case is None or copy.content_id == item.id:
@@ -112,7 +114,12 @@ def propagate(
     engine.sync_now()
     added = 0
     for item in items:
-        for copy in matching.find_copies(session, engine, matching.stored_query(session, item.id)):
+        for copy in matching.find_copies(
+            session,
+            engine,
+            matching.stored_query(session, item.root_id or item.id),
+            item.platform_id,
+        ):
             found = session.get(ContentItem, copy.content_id)
             if found is None or found.id == item.id:
                 continue

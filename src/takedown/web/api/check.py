@@ -50,8 +50,8 @@ async def check(
 
     def work() -> CheckResult:
         with db.session() as session:
-            platforms.authenticate(session, key)
-            result = triage.check_media(session, matcher, query)
+            platform = platforms.authenticate(session, key)
+            result = triage.check_media(session, matcher, query, platform.id)
             return CheckResult(
                 verdict=result.verdict,  # type: ignore[arg-type]
                 matches=[Match(**m.to_dict()) for m in result.bank_matches],
