@@ -29,7 +29,6 @@ class Settings(BaseSettings):
     public_url: str = Field("http://127.0.0.1:8000", description="base URL shown to reporters")
     max_body_bytes: int = Field(2_000_000, description="largest JSON/form request accepted")
     max_upload_bytes: int = Field(50_000_000, description="largest media upload accepted")
-    p0_restrict_deadline_s: float = Field(1.0, description="target for P0 restriction")
     webhook_timeout_s: float = Field(5.0, description="timeout of one webhook delivery")
     webhook_max_attempts: int = Field(20, description="deliveries tried before giving up")
     webhook_backoff_base_s: float = Field(2.0, description="first retry delay, doubling")

@@ -225,17 +225,10 @@ def _copies(
     session: Session, engine: MatchEngine, case: Case, items: list[ContentItem]
 ) -> list[ContentItem]:
     """Copies of the case's media anywhere on the platform, found now."""
-    engine.sync_now()
     found: list[ContentItem] = []
     for item in items:
-        for copy in matching.find_copies(
-            session,
-            engine,
-            matching.stored_query(session, item.root_id or item.id),
-            item.platform_id,
-        ):
-            other = session.get(ContentItem, copy.content_id)
-            if other is not None and add_items(session, case, [other], "copy"):
+        for other in matching.copies_of(session, engine, item):
+            if add_items(session, case, [other], "copy"):
                 found.append(other)
     return found
 

@@ -380,3 +380,13 @@ def _media_sizes(session: Session, keys: list[Hashable]) -> dict[Hashable, int]:
         .group_by(MediaHash.content_id)
     )
     return dict(rows.all())
+
+
+def copies_of(session: Session, engine: MatchEngine, item: ContentItem) -> list[ContentItem]:
+    """Other content on the item's platform carrying the same media (a repost's media is
+    its original's). Sees everything committed before the call."""
+    engine.sync_now()
+    media_id = item.root_id or item.id
+    found = find_copies(session, engine, stored_query(session, media_id), item.platform_id)
+    others = [session.get(ContentItem, c.content_id) for c in found]
+    return [o for o in others if o is not None and o.id not in (item.id, media_id)]

@@ -111,18 +111,9 @@ def propagate(
     session: Session, engine: MatchEngine, case: Case, items: list[ContentItem], *, restrict: bool
 ) -> int:
     """Bring every copy of the items' media into the case (restricted, when asked)."""
-    engine.sync_now()
     added = 0
     for item in items:
-        for copy in matching.find_copies(
-            session,
-            engine,
-            matching.stored_query(session, item.root_id or item.id),
-            item.platform_id,
-        ):
-            found = session.get(ContentItem, copy.content_id)
-            if found is None or found.id == item.id:
-                continue
+        for found in matching.copies_of(session, engine, item):
             added += cases.add_items(session, case, [found], "copy")
             if restrict:
                 protect(session, case, [found], actor="system", reason="copy")
