@@ -130,7 +130,8 @@ def print_table(result: dict) -> None:
         f"Case {result['case_number']}: {result['webhooks_received']} signed webhooks received "
         f"({result['webhooks_with_bad_signature']} with a bad signature). Before the report the "
         f"video had {result['views_before_first_report']:,} views and "
-        f"{result['reposts_before_first_report']} reposts.\nSimulated: the platform, its "
+        f"{result['reposts_before_first_report']} reposts. Re-uploads are mirrored, re-encoded "
+        "copies with 1% cut from each edge, from new accounts.\nSimulated: the platform, its "
         "audience, the reviewer's delay and the clock. Real: the service, PostgreSQL, HTTP, "
         "the job queue and the webhooks; restriction time is real wall-clock time."
     )
