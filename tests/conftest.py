@@ -16,7 +16,7 @@ from takedown.config import Settings
 from takedown.db import Database, upgrade
 from takedown.people import create_user
 from takedown.platforms import create_platform
-from tests.support import LiveServer, WebhookReceiver
+from tests.support import LiveServer, SmtpSink, WebhookReceiver
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -56,8 +56,20 @@ def _with_database(url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def settings(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A local SMTP server that keeps what it is sent (e-mails to reporters, supervisors)."""
+    sink = SmtpSink()
+    yield sink.start()
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(
+    pg_url: str, tmp_path_factory: pytest.TempPathFactory, smtp_sink: SmtpSink
+) -> Settings:
     return Settings(
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_sink.port,
         environment="test",
         database_url=pg_url,
         data_dir=tmp_path_factory.mktemp("data"),

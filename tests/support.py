@@ -7,13 +7,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks.webhooks import Webhook
 
 from takedown.web.live import LiveServer, free_port
 
-__all__ = ["LiveServer", "WebhookReceiver", "free_port", "wait_for"]
+__all__ = ["LiveServer", "SmtpSink", "WebhookReceiver", "free_port", "wait_for"]
 
 
 def wait_for(check: Callable[[], object], *, timeout: float = 30.0, what: str = "condition"):
@@ -89,3 +92,31 @@ class WebhookReceiver:
         hook = Webhook(self.secret)
         for r in self.received:
             hook.verify(r.body, {k.lower(): v for k, v in r.headers.items()})
+
+
+class SmtpSink:
+    """aiosmtpd on a loopback port; `messages` holds every e-mail received."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.port = free_port()
+
+    def start(self) -> SmtpSink:
+        from aiosmtpd.controller import Controller
+
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope) -> str:
+                sink.messages.append(message_from_bytes(envelope.content, policy=default))
+                return "250 OK"
+
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in str(m["To"])]

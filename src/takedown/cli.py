@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(platform_app, name="platform")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+evidence_app = typer.Typer(help="Preserved evidence: export for law enforcement, holds, purge.")
+app.add_typer(evidence_app, name="evidence")
 
 
 def _settings() -> Settings:
@@ -47,12 +50,16 @@ def _configure_logging(settings: Settings) -> None:
 @contextmanager
 def _database() -> Iterator[Database]:
     from takedown.db import Database, upgrade
+    from takedown.errors import TakedownError
 
     settings = _settings()
     db = Database(settings).open()
     try:
         upgrade(db.engine)
         yield db
+    except TakedownError as exc:
+        typer.echo(f"error: {exc.code}: {exc.message}", err=True)
+        raise typer.Exit(2) from None
     finally:
         db.close()
 
@@ -124,17 +131,30 @@ def user_add(
     username: str,
     role: str = typer.Option(
         "reviewer",
-        help="reviewer, child_safety_specialist, supervisor, "
-        "admin, auditor, law_enforcement_liaison",
+        help="reviewer, child_safety_specialist, supervisor, admin, auditor, "
+        "law_enforcement_liaison",
     ),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="read a login password (12+ characters) from stdin"
+    ),
+    email: str = typer.Option(None, help="for deadline alerts"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Create a staff account; prints its API key once."""
+    import sys
+
     from takedown.people import create_user
 
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     with _database() as db, db.session() as session:
-        new = create_user(session, username, role)
-        out = {"user_id": new.user.id, "username": username, "role": role, "api_key": new.api_key}
+        new = create_user(session, username, role, password=password, email=email)
+        out = {
+            "user_id": new.user.id,
+            "username": username,
+            "role": role,
+            "queues": new.user.queues,
+            "api_key": new.api_key,
+        }
     _emit(out, as_json)
 
 
@@ -236,6 +256,75 @@ def demo(
         _emit(result, True)
     else:
         print_table(result)
+
+
+@evidence_app.command("export")
+def evidence_export(
+    case: str,
+    out: Path = typer.Option(..., help="directory for the bundle (a CASE folder is made)"),
+    user: str = typer.Option(..., "--as", help="your staff username (the opening is audited)"),
+) -> None:
+    """Write a case's evidence with a manifest of SHA-256 sums (SHA256SUMS, manifest.json)."""
+    from takedown import legal
+    from takedown.cases.views import find_case
+
+    settings = _settings()
+    with _database() as db, db.session() as session:
+        staff = legal.find_user(session, user)
+        target = legal.export(session, settings, find_case(session, case), staff, out)
+    typer.echo(f"evidence for {case} written to {target}")
+
+
+@evidence_app.command("extend")
+def evidence_extend(
+    case: str,
+    until: datetime = typer.Option(..., help="keep the evidence until this date"),
+    reason: str = typer.Option(..., help="why, e.g. a law-enforcement request's reference"),
+    user: str = typer.Option(..., "--as", help="your staff username (audited)"),
+) -> None:
+    """Extend a case's legal hold (it is never shortened)."""
+    from datetime import UTC
+
+    from takedown import legal
+    from takedown.cases.views import find_case
+
+    with _database() as db, db.session() as session:
+        staff = legal.find_user(session, user)
+        when = until if until.tzinfo else until.replace(tzinfo=UTC)
+        hold = legal.extend_hold(session, find_case(session, case), when, reason, staff)
+        typer.echo(f"evidence for {case} held until {hold.held_until:%Y-%m-%d}")
+
+
+@evidence_app.command("purge")
+def evidence_purge() -> None:
+    """Destroy evidence whose hold has ended now (the worker does this every hour)."""
+    from takedown import legal
+
+    settings = _settings()
+    with _database() as db, db.session() as session:
+        purged = legal.purge_expired(session, settings)
+    typer.echo(f"purged: {', '.join(purged) or 'nothing'}")
+
+
+@app.command()
+def transparency(
+    start: datetime = typer.Option(..., "--from", help="start of the period (UTC)"),
+    end: datetime = typer.Option(..., "--to", help="end of the period (UTC), exclusive"),
+    out: Path = typer.Option(..., help="directory for report.html and report.csv"),
+) -> None:
+    """Write the transparency report (HTML with charts, and CSV) for a period."""
+    from datetime import UTC
+
+    from takedown import legal
+
+    with _database() as db, db.session() as session:
+        fig = legal.write_transparency(
+            session,
+            start if start.tzinfo else start.replace(tzinfo=UTC),
+            end if end.tzinfo else end.replace(tzinfo=UTC),
+            out,
+        )
+    typer.echo(f"{out / 'report.html'}: {sum(fig.notices_by_source.values())} notices")
 
 
 def _emit(data: object, as_json: bool) -> None:

@@ -9,6 +9,8 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-insecure-secret-change-me"
+NCMEC_TEST_URL = "https://exttest.cybertip.org/ispws"
+NCMEC_PRODUCTION_URL = "https://report.cybertip.org/ispws"
 
 
 def _default_data_dir() -> Path:
@@ -37,13 +39,55 @@ class Settings(BaseSettings):
     default_decision_hours: int = Field(24, description="other cases: decision deadline")
     pin_max_failures: int = Field(10, description="wrong PINs before a case's lookups lock")
     pin_lock_minutes: int = Field(15, description="how long a locked status lookup stays locked")
+    smtp_host: str | None = Field(None, description="SMTP server for e-mails to reporters")
+    smtp_port: int = Field(25, description="SMTP port")
+    smtp_from: str = Field("takedown@localhost", description="sender of e-mails to reporters")
+    escalate_before_minutes: int = Field(
+        15, description="alert supervisors this long before a deadline"
+    )
     worker_concurrency: int = Field(4, description="jobs a worker runs at once")
     log_level: str = Field("INFO", description="logging level")
+    # Legal duties (src/takedown/legal): NCMEC, evidence, DSA statements.
+    ncmec_enabled: bool = Field(False, description="file CyberTipline reports with NCMEC")
+    ncmec_base_url: str = Field(
+        NCMEC_TEST_URL, description="CyberTipline API: the test URL, or the production one"
+    )
+    ncmec_username: str | None = Field(None, description="CyberTipline API user (HTTP Basic)")
+    ncmec_password: str | None = Field(None, description="CyberTipline API password")
+    ncmec_reporter_name: str = Field(
+        "Trust and Safety", description="the platform's contact person NCMEC sees, 'First Last'"
+    )
+    ncmec_reporter_email: str | None = Field(None, description="that person's e-mail")
+    ncmec_xsd_path: Path | None = Field(
+        None, description="CyberTipline XSD; unset: ../shared, else fetched from the API /xsd"
+    )
+    legal_max_attempts: int = Field(12, description="NCMEC and DSA submissions tried at most")
+    legal_backoff_base_s: float = Field(60.0, description="first resubmission delay, doubling")
+    evidence_master_key: str | None = Field(
+        None, description="base64 32-byte key wrapping each case's evidence key"
+    )
+    evidence_key_file: Path | None = Field(None, description="file holding that key instead")
+    evidence_hold_days: int = Field(365, ge=365, description="legal hold from the report, days")
+    dsa_enabled: bool = Field(False, description="send statements of reasons to the DSA database")
+    dsa_base_url: str = Field(
+        "https://transparency.dsa.ec.europa.eu", description="DSA Transparency Database API"
+    )
+    dsa_token: str | None = Field(None, description="its API token (Bearer)")
+    dsa_schema_path: Path | None = Field(
+        None, description="statement-of-reasons JSON Schema; unset: ../shared when present"
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
-        if self.environment == "production" and self.secret_key == DEV_SECRET:
+        if self.environment != "production":
+            return self
+        if self.secret_key == DEV_SECRET:
             raise ValueError("TAKEDOWN_SECRET_KEY must be set in production")
+        if not (self.evidence_master_key or self.evidence_key_file):
+            raise ValueError(
+                "TAKEDOWN_EVIDENCE_MASTER_KEY or TAKEDOWN_EVIDENCE_KEY_FILE must be set "
+                "in production"
+            )
         return self
 
     @property

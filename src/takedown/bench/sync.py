@@ -84,7 +84,7 @@ def _load(url: str, hashes: np.ndarray, console: Console) -> dict[str, object]:
     probe = hashes[:: max(1, len(hashes) // 100)]
     found = sum(1 for h in probe if len(index.near(h[None, :], 0).ids))
     return {
-        "build_from_db_s": round(elapsed, 2),
+        "build_from_db_s": round(elapsed, 4),
         "index_bytes": index.pdq.index_bytes,
         "loaded": len(index.pdq),
         "probes_found": f"{found}/{len(probe)}",
@@ -127,4 +127,4 @@ def _faiss_build(hashes: np.ndarray, console: Console) -> dict[str, object]:
         index = faiss.IndexBinaryMultiHash(256, 16, 16)
         index.nflip = 1
         index.add(hashes)
-        return {"faiss_mih_build_s": round(time.perf_counter() - start, 2)}
+        return {"faiss_mih_build_s": round(time.perf_counter() - start, 4)}

@@ -1,4 +1,4 @@
-from takedown.errors import Conflict, InvalidInput
+from takedown.errors import Conflict, Forbidden, InvalidInput
 
 
 class SameReviewer(Conflict):
@@ -11,3 +11,7 @@ class CaseClosed(Conflict):
 
 class ReasonRequired(InvalidInput):
     code = "reason_required"
+
+
+class SpecialistRequired(Forbidden):
+    code = "specialist_required"

@@ -9,15 +9,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import audit, enforcement, matching
-from takedown.cases.errors import CaseClosed, ReasonRequired, SameReviewer
+from takedown.cases.errors import CaseClosed, ReasonRequired, SameReviewer, SpecialistRequired
 from takedown.cases.models import Case, CaseItem, CaseUpdate, Decision
 from takedown.db.base import utcnow
 from takedown.errors import NotFound
 from takedown.matching import MatchEngine
 from takedown.people.models import User
+from takedown.people.service import SPECIALISTS
 from takedown.platforms import ContentItem, family, get_account
 
 PRIORITY_ORDER = {"P0": 0, "P1": 1, "P2": 2, "P3": 3}
+ACTIVE = ("open", "restricted", "pending_second_review", "appealed", "rereview")
+OUTCOMES = ("confirm", "dismiss", "escalate", "request_info")
+CATEGORIES = ("csam_a1", "csam_a2", "csam_b1", "csam_b2", "ncii", "other")
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over a phone
 
 
@@ -43,8 +47,10 @@ def case_for_content(session: Session, items: Iterable[ContentItem]) -> Case | N
     )
 
 
-def open_case(session: Session, priority: str, deadline) -> Case:  # type: ignore[no-untyped-def]
-    case = Case(number=new_case_number(), priority=priority, state="open", deadline_at=deadline)
+def open_case(session: Session, priority: str, deadline, queue: str = "general") -> Case:  # type: ignore[no-untyped-def]
+    case = Case(
+        number=new_case_number(), priority=priority, state="open", deadline_at=deadline, queue=queue
+    )
     session.add(case)
     session.flush()
     return case
@@ -117,16 +123,13 @@ def decide(
     category: str | None = None,
     engine: MatchEngine | None = None,
 ) -> Case:
-    """Record a reviewer's decision and carry it out. P0 dismissals need two reviewers."""
+    """Record a reviewer's decision and carry it out. P0 dismissals need two reviewers, the
+    second at least a child-safety specialist; appeals go to someone who has not decided."""
     if not reason.strip():
         raise ReasonRequired("Every decision needs a reason.", field="reason")
     case = get_case(session, case_id, lock=True)
-    if case.state in ("confirmed", "dismissed"):
-        raise CaseClosed(f"Case {case.number} is already {case.state}.")
-    if outcome == "dismiss" and case.state == "pending_second_review":
-        earlier = [d for d in decisions_of(session, case) if d.outcome == "dismiss"]
-        if any(d.reviewer_id == reviewer.id for d in earlier):
-            raise SameReviewer("A second, different reviewer must confirm this dismissal.")
+    _check_allowed(session, case, reviewer, outcome)
+    state_before = case.state
     session.add(
         Decision(
             case_id=case.id,
@@ -142,14 +145,45 @@ def decide(
         actor=f"user:{reviewer.username}",
         subject_type="case",
         subject_id=case.id,
-        data={"reason": reason, "category": category, "state_before": case.state},
+        data={"reason": reason, "category": category, "state_before": state_before},
     )
-    if outcome == "confirm":
+    if state_before == "appealed" and outcome in ("confirm", "dismiss"):
+        _decide_appeal(session, case, reviewer, outcome)
+    elif outcome == "confirm":
         _confirm(session, case, reviewer, category, engine)
-    else:
+    elif outcome == "dismiss":
         _dismiss(session, case, reviewer)
+    elif outcome == "escalate":
+        case.needs_specialist, case.queue = True, "child_safety"
+    elif outcome == "request_info":
+        case.info_requested_at = utcnow()
+    if state_before in ("appealed", "rereview") and outcome in ("confirm", "dismiss"):
+        from takedown.cases.appeals import close_appeals
+
+        granted = (state_before == "appealed") == (outcome == "dismiss")
+        close_appeals(session, case, "granted" if granted else "rejected", reviewer.id)
     session.flush()
     return case
+
+
+def _check_allowed(session: Session, case: Case, reviewer: User, outcome: str) -> None:
+    if case.state in ("confirmed", "dismissed"):
+        raise CaseClosed(f"Case {case.number} is already {case.state}.")
+    if outcome not in OUTCOMES:
+        raise ReasonRequired(f"decision must be one of {', '.join(OUTCOMES)}", field="decision")
+    senior = reviewer.role in SPECIALISTS
+    if case.needs_specialist and not senior and outcome != "request_info":
+        raise SpecialistRequired("This case was escalated to a child-safety specialist.")
+    earlier = decisions_of(session, case)
+    if case.state in ("appealed", "rereview") and any(
+        d.reviewer_id == reviewer.id for d in earlier
+    ):
+        raise SameReviewer("Another review must be done by someone who has not decided yet.")
+    if outcome == "dismiss" and case.state == "pending_second_review":
+        if any(d.reviewer_id == reviewer.id for d in earlier if d.outcome == "dismiss"):
+            raise SameReviewer("A second, different reviewer must confirm this dismissal.")
+        if not senior:
+            raise SpecialistRequired("The second review of a child report needs a specialist.")
 
 
 def _confirm(
@@ -184,6 +218,9 @@ def _confirm(
         "A reviewer confirmed your report. The content and every repost of it we "
         "found have been removed, and the account that posted it has been suspended.",
     )
+    from takedown import legal  # legal builds on cases: imported here to avoid a cycle
+
+    legal.on_confirmed(session, case, category)
 
 
 def _dismiss(session: Session, case: Case, reviewer: User) -> None:
@@ -208,6 +245,18 @@ def _dismiss(session: Session, case: Case, reviewer: User) -> None:
     case.state, case.decided_at = "dismissed", utcnow()
     reviewers = len({d.reviewer_id for d in decisions_of(session, case)})
     tell_reporter(session, case, "dismissed", _dismissal_message(reviewers))
+
+
+def _decide_appeal(session: Session, case: Case, reviewer: User, outcome: str) -> None:
+    """Uphold (confirm) keeps the removal; overturn (dismiss) puts the content back."""
+    actor = f"user:{reviewer.username}"
+    case.state, case.decided_at = "confirmed", utcnow()
+    if outcome == "dismiss":
+        for _, item in items_of(session, case):
+            enforcement.reinstate_content(
+                session, item, case_id=case.id, actor=actor, reason="appeal upheld"
+            )
+        case.state = "dismissed"
 
 
 def _dismissal_message(reviewers: int) -> str:
@@ -251,12 +300,13 @@ def _reported_authors(session: Session, case: Case) -> set[int]:
     return authors
 
 
-def queue(session: Session, state: str | None = None, limit: int = 100) -> list[Case]:
+def queue(
+    session: Session, queues: list[str] | None = None, state: str | None = None, limit: int = 100
+) -> list[Case]:
+    """Open cases in the given queues: P0 first, then the nearest deadline."""
     query = select(Case)
-    query = (
-        query.where(Case.state == state)
-        if state
-        else query.where(Case.state.in_(("open", "restricted", "pending_second_review")))
-    )
+    query = query.where(Case.state == state) if state else query.where(Case.state.in_(ACTIVE))
+    if queues is not None:
+        query = query.where(Case.queue.in_(queues))
     # "P0" < "P1" < "P2" as strings, so priority sorts in SQL.
     return list(session.scalars(query.order_by(Case.priority, Case.deadline_at).limit(limit)))

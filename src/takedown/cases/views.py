@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import audit
+from takedown.cases.appeals import appeals_of
 from takedown.cases.models import Case
 from takedown.cases.service import decisions_of, get_case, items_of
 from takedown.errors import NotFound
@@ -37,7 +38,24 @@ def case_summary(case: Case) -> dict[str, object]:
         "restricted_at": case.restricted_at,
         "decided_at": case.decided_at,
         "category": case.category,
+        "queue": case.queue,
+        "needs_specialist": case.needs_specialist,
     }
+
+
+def account_history(session: Session, account_id: int, exclude_case: int) -> list[str]:
+    """Numbers of the other cases that hold this account's content."""
+    from takedown.cases.models import CaseItem
+    from takedown.platforms import ContentItem
+
+    rows = session.scalars(
+        select(Case.number)
+        .join(CaseItem, CaseItem.case_id == Case.id)
+        .join(ContentItem, ContentItem.id == CaseItem.content_id)
+        .where(ContentItem.author_id == account_id, Case.id != exclude_case)
+        .distinct()
+    )
+    return sorted(rows)
 
 
 def case_detail(session: Session, case: Case, viewer: User) -> dict[str, object]:
@@ -67,7 +85,12 @@ def case_detail(session: Session, case: Case, viewer: User) -> dict[str, object]
         ],
         "items": [
             {
+                "id": item.id,
                 "content_id": item.external_id,
+                "media_type": item.media_type,
+                "media_url": item.media_url,
+                "url": item.url,
+                "reposts_at_join": ci.reposts_at_join,
                 "reason": ci.reason,
                 "visibility": item.visibility,
                 "author": get_account(session, item.author_id).external_id,
@@ -78,7 +101,14 @@ def case_detail(session: Session, case: Case, viewer: User) -> dict[str, object]
             }
             for ci, item in items_of(session, case)
         ],
-        "accounts": uploaders(session, case),
+        "accounts": [
+            {**a, "other_cases": account_history(session, a["id"], case.id)}
+            for a in uploaders(session, case)
+        ],
+        "appeals": [
+            {"kind": a.kind, "state": a.state, "statement": a.statement, "at": a.created_at}
+            for a in appeals_of(session, case)
+        ],
         "decisions": [
             {
                 "outcome": d.outcome,

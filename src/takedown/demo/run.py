@@ -12,6 +12,8 @@ from rich.table import Table
 
 from takedown.config import Settings
 from takedown.db import Database, upgrade
+from takedown.db.base import utcnow
+from takedown.demo.legal_outputs import fake_cybertipline, wait_for_filing, write_outputs
 from takedown.demo.platform_sim import SimPlatform
 from takedown.demo.scenario import SEED_CASE, Scenario, unchecked
 from takedown.people import create_user
@@ -29,6 +31,9 @@ def run_demo(
     with console.status("starting PostgreSQL and the service"):
         db.open()
         upgrade(db.engine)
+    # NCMEC is a local fake that follows the documented API: the demo never contacts NCMEC.
+    fake_ncmec, settings = fake_cybertipline(settings)
+    started = utcnow()
     try:
         platform_id, api_key, secret, reviewer_key = _operator_setup(db)
         with LiveServer(create_app(settings, db=db, run_worker=True)) as server:
@@ -38,8 +43,13 @@ def run_demo(
                 set_webhook_url(session, platform_id, hook_url)
             with console.status("replaying nine days of the seed case"):
                 measured = Scenario(sim, reviewer_key, speed, seed).run()
+            with console.status("filing the CyberTipline report and sealing the evidence"):
+                measured.update(wait_for_filing(db, measured["case_number"]))
             sim.stop()
+        if out_dir is not None:
+            write_outputs(db, measured["case_number"], started, out_dir)
     finally:
+        fake_ncmec.stop()
         db.close()
     result = {
         "seed_case": SEED_CASE,
@@ -121,6 +131,13 @@ def print_table(result: dict) -> None:
             f"{result['reuploads_blocked_or_held_at_upload']} of {len(result['reuploads'])}",
         ),
         ("Accounts suspended", "0", "0", f"{result['accounts_suspended']}"),
+        (
+            "NCMEC CyberTipline report filed",
+            "not until a federal agent stepped in",
+            "never",
+            _filed(result),
+        ),
+        ("Evidence held until", "not preserved", "not preserved", _held(result)),
     ]
     for row in rows:
         table.add_row(*row)
@@ -133,5 +150,20 @@ def print_table(result: dict) -> None:
         f"{result['reposts_before_first_report']} reposts. Re-uploads are mirrored, re-encoded "
         "copies with 1% cut from each edge, from new accounts.\nSimulated: the platform, its "
         "audience, the reviewer's delay and the clock. Real: the service, PostgreSQL, HTTP, "
-        "the job queue and the webhooks; restriction time is real wall-clock time."
+        "the job queue and the webhooks; restriction time is real wall-clock time. NCMEC is a "
+        "local fake that follows its documented API: nothing is sent to NCMEC."
     )
+
+
+def _filed(result: dict) -> str:
+    if result.get("ncmec_state") != "filed":
+        return str(result.get("ncmec_state") or "no report")
+    return (
+        f"{result['ncmec_filed_after_confirmation_s']:.1f} s after confirmation "
+        f"(report {result['ncmec_report_id']}, local fake)"
+    )
+
+
+def _held(result: dict) -> str:
+    held = result.get("evidence_held_until")
+    return held[:10] if held else "not held"

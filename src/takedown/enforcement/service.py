@@ -78,6 +78,26 @@ def restore_content(
     return True
 
 
+def reinstate_content(
+    session: Session, item: ContentItem, *, case_id: int | None, actor: str, reason: str
+) -> bool:
+    """Put removed or restricted content back (an appeal upheld)."""
+    if item.visibility == "public":
+        return False
+    item.visibility, item.monetised, item.shareable = "public", True, True
+    item.restricted_at = item.removed_at = None
+    _act(
+        session,
+        "restore",
+        "content.restored",
+        item=item,
+        case_id=case_id,
+        actor=actor,
+        reason=reason,
+    )
+    return True
+
+
 def suspend_account(
     session: Session, account: Account, *, case_id: int | None, actor: str, reason: str
 ) -> bool:
@@ -134,6 +154,10 @@ def _act(
         "action_id": action.id,
     }
     audit.record(session, event, actor=actor, subject_type="content", subject_id=item.id, data=data)
+    if kind in ("restrict", "remove"):
+        from takedown import legal  # legal builds on enforcement: imported here
+
+        data = {**data, "statement_of_reasons": legal.record_statement(session, action, item)}
     _notify(session, item.platform_id, event, data, action.id)
 
 

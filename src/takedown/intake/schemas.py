@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 
 class ReporterRole(StrEnum):
@@ -32,6 +33,25 @@ ROLE_LABELS = {
 }
 
 
+class TakeItDownIn(BaseModel):
+    """A removal request under the TAKE IT DOWN Act (its four required elements)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    signature: str = Field(
+        min_length=1, max_length=200, description="your full name, as an electronic signature"
+    )
+    good_faith: Literal[True] = Field(
+        description="you believe in good faith that it was published without consent"
+    )
+    identification: str = Field(
+        "", max_length=5000, description="what the image or video is, beyond the links given"
+    )
+    contact: str | None = Field(
+        None, max_length=320, description="how to reach you; the report's contact if unset"
+    )
+
+
 class ReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -46,6 +66,9 @@ class ReportIn(BaseModel):
     law_enforcement_case_number: str | None = Field(None, max_length=200)
     statement: str = Field("", max_length=10_000)
     contact: str | None = Field(None, max_length=320, description="e-mail or phone, optional")
+    take_it_down: TakeItDownIn | None = Field(
+        None, description="a request under the TAKE IT DOWN Act: removal within 48 hours"
+    )
 
     @field_validator("content")
     @classmethod
@@ -62,6 +85,15 @@ class ReportIn(BaseModel):
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None
 
+    @field_validator("take_it_down")
+    @classmethod
+    def _take_it_down_contact(
+        cls, value: TakeItDownIn | None, info: ValidationInfo
+    ) -> TakeItDownIn | None:
+        if value is not None and not (value.contact or info.data.get("contact")):
+            raise ValueError("a request under the TAKE IT DOWN Act needs contact information")
+        return value
+
 
 class Receipt(BaseModel):
     case_number: str
@@ -70,6 +102,9 @@ class Receipt(BaseModel):
     state: str
     status_url: str
     message: str
+    received_at: str | None = None
+    notice: str | None = Field(None, description="the confirmation DSA Article 16 requires")
+    removal_due_at: str | None = Field(None, description="TAKE IT DOWN Act requests: by when")
 
 
 class StatusItem(BaseModel):

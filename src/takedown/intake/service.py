@@ -25,6 +25,8 @@ STATE_LABELS = {
     "pending_second_review": "Hidden: waiting for a second reviewer",
     "confirmed": "Removed",
     "dismissed": "Reviewed: not removed",
+    "appealed": "Removed; the uploader appealed and a different reviewer is looking again",
+    "rereview": "A different reviewer is looking at your report again",
 }
 
 
@@ -47,13 +49,19 @@ def submit_report(
     )
     case = cases.case_for_content(session, items)
     if case is None:
-        case = cases.open_case(session, priority, triage.deadline_for(settings, priority, utcnow()))
+        case = cases.open_case(
+            session,
+            priority,
+            triage.deadline_for(settings, priority, utcnow()),
+            triage.queue_for(data.reporter_role, data.minor_depicted, priority),
+        )
     else:
         case = cases.get_case(session, case.id, lock=True)
         _join(session, settings, case, priority, data)
     cases.add_items(session, case, items, "reported")
     pin = pins.new_pin()
     report = _store(session, case, data, channel, pins.hash_pin(pin))
+    due = _take_it_down(session, case, report, data)
     if case.priority == "P0" and case.state in triage.PROTECTING:
         triage.protect(session, case, items, actor=f"report:{report.id}")
         if engine is not None:
@@ -66,6 +74,37 @@ def submit_report(
         state=case.state,
         status_url=f"{settings.public_url.rstrip('/')}/status?case={case.number}",
         message=STATE_LABELS[case.state],
+        received_at=report.created_at.isoformat(),
+        notice=_article_16_notice(report),
+        removal_due_at=due.isoformat() if due else None,
+    )
+
+
+def _take_it_down(session: Session, case: Case, report: Report, data: ReportIn) -> datetime | None:
+    """A request under the TAKE IT DOWN Act starts its 48-hour clock (legal keeps it)."""
+    if data.take_it_down is None:
+        return None
+    from takedown import legal  # legal builds on intake: imported here
+
+    request = legal.record_take_it_down(
+        session,
+        case,
+        report,
+        signature=data.take_it_down.signature,
+        identification=data.take_it_down.identification,
+        contact=data.take_it_down.contact or data.contact or "",
+    )
+    return request.removal_due_at
+
+
+def _article_16_notice(report: Report) -> str:
+    """DSA Art. 16(4) and (6): confirm receipt, and say what is automated."""
+    return (
+        "We confirm receipt of your notice at "
+        f"{report.created_at:%Y-%m-%d %H:%M:%S} UTC (EU Digital Services Act, Article 16). "
+        "When a notice says a child may be shown, the content and its copies are hidden "
+        "automatically at once; people make every decision to remove or keep content. "
+        "We will tell you the decision and how to contest it on the status page."
     )
 
 
@@ -124,7 +163,10 @@ def _store(session: Session, case: Case, data: ReportIn, channel: str, pin_hash:
 
 
 def _received_message(case: Case, missing: list[str]) -> str:
-    text = "We received your report. Keep your case number and PIN to follow it here."
+    text = (
+        "We received your report (this confirms receipt of your notice under the EU Digital "
+        "Services Act, Article 16). Keep your case number and PIN to follow it here."
+    )
     if case.priority == "P0":
         text += " Because a child may be shown, it goes to the front of the queue."
     if missing:
@@ -134,6 +176,15 @@ def _received_message(case: Case, missing: list[str]) -> str:
 
 def status(session: Session, settings: Settings, case_number: str, pin: str) -> PublicStatus:
     """What the reporter may see, once the PIN matches one of the case's reports."""
+    case = case_for_reporter(session, settings, case_number, pin)
+    audit.record(
+        session, "case.status_viewed", actor="reporter", subject_type="case", subject_id=case.id
+    )
+    return _public_status(session, case)
+
+
+def case_for_reporter(session: Session, settings: Settings, case_number: str, pin: str) -> Case:
+    """The case, if the PIN matches one of its reports (wrong PINs count toward a lock)."""
     case = session.scalar(select(Case).where(Case.number == case_number.strip().upper()))
     if case is None:
         raise CaseNotFound("No case matches this case number and PIN.", field="pin")
@@ -146,10 +197,7 @@ def status(session: Session, settings: Settings, case_number: str, pin: str) -> 
         raise CaseNotFound("No case matches this case number and PIN.", field="pin")
     if case.pin_failures:
         case.pin_failures = 0
-    audit.record(
-        session, "case.status_viewed", actor="reporter", subject_type="case", subject_id=case.id
-    )
-    return _public_status(session, case)
+    return case
 
 
 def _count_failure(session: Session, settings: Settings, case: Case, now: datetime) -> None:

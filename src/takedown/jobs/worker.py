@@ -16,7 +16,9 @@ STALLED_AFTER_S = 10.0
 
 
 def build_app(libpq_url: str) -> procrastinate.App:
+    from takedown.cases import tasks as cases_tasks
     from takedown.enforcement import tasks as enforcement
+    from takedown.legal import tasks as legal_tasks
 
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=libpq_url),
@@ -27,6 +29,8 @@ def build_app(libpq_url: str) -> procrastinate.App:
         },
     )
     enforcement.register(app)
+    cases_tasks.register(app)
+    legal_tasks.register(app)
     # Registered on each app itself: procrastinate renames the tasks of a shared blueprint,
     # so a second worker in one process would look for doubled names.
     task = app.task(name="jobs:retry_stalled_jobs", queue="maintenance", pass_context=True)(
@@ -42,8 +46,21 @@ async def retry_stalled_jobs(context: procrastinate.JobContext, timestamp: int) 
 
 
 async def run_worker(rt: runtime.Runtime, *, stop: asyncio.Event | None = None) -> None:
-    """Run a worker until `stop` is set (or forever)."""
+    """Run a worker until `stop` is set (or forever). A second worker in one process (the
+    demo, run inside the tests) hands the runtime back when it stops: its settings differ."""
+    try:
+        previous: runtime.Runtime | None = runtime.current()
+    except RuntimeError:
+        previous = None
     runtime.install(rt)
+    try:
+        await _run_worker(rt, stop)
+    finally:
+        if previous is not None:
+            runtime.install(previous)
+
+
+async def _run_worker(rt: runtime.Runtime, stop: asyncio.Event | None) -> None:
     app = build_app(rt.db.libpq_url())
     async with app.open_async():
         await _retry_stalled_now(app)

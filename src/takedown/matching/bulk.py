@@ -53,3 +53,8 @@ def import_entries(
         added += result.rowcount or 0
         progress(len(batch))
     return read, added
+
+
+def analyze(session: Session) -> None:
+    """Fresh planner statistics after a large import."""
+    session.execute(text("ANALYZE bank_entries"))

@@ -63,6 +63,9 @@ def changes(conn: psycopg.Connection, source: Source, since: str) -> tuple[str, 
     """Rows written by transactions that committed after snapshot `since`."""
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        # Always the txid index: right after a bulk import the planner's statistics are
+        # stale, and a sequential scan of millions of rows every cycle breaks the 1 s promise.
+        conn.execute("SET LOCAL enable_seqscan = off")
         snapshot = _snapshot(conn)
         rows = conn.execute(
             f"SELECT e.id, e.signal, e.value, {source.live} FROM {source.from_clause} "

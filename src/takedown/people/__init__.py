@@ -1,6 +1,44 @@
-"""Staff who review and decide."""
+"""Staff: roles, queues, passwords, login sessions."""
 
-from takedown.people.models import ROLES, User
-from takedown.people.service import NewUser, authenticate, create_user, require_decider
+from takedown.people.models import QUEUES, ROLES, User, WebSession
+from takedown.people.service import (
+    DECIDERS,
+    READERS,
+    SPECIALISTS,
+    NewUser,
+    authenticate,
+    can_see_queue,
+    create_user,
+    login,
+    logout,
+    media_defaults,
+    require,
+    require_decider,
+    session_user,
+    set_password,
+    set_preferences,
+    users,
+)
 
-__all__ = ["ROLES", "NewUser", "User", "authenticate", "create_user", "require_decider"]
+__all__ = [
+    "DECIDERS",
+    "QUEUES",
+    "READERS",
+    "ROLES",
+    "SPECIALISTS",
+    "NewUser",
+    "User",
+    "WebSession",
+    "authenticate",
+    "can_see_queue",
+    "create_user",
+    "login",
+    "logout",
+    "media_defaults",
+    "require",
+    "require_decider",
+    "session_user",
+    "set_password",
+    "set_preferences",
+    "users",
+]

@@ -1,17 +1,40 @@
-"""Staff accounts. API keys now; passwords and sessions come with the review console."""
+"""Staff accounts: roles, queues, passwords (argon2), login sessions, lockout, API keys."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from takedown import audit
+from takedown.db.base import utcnow
 from takedown.errors import Forbidden, InvalidInput, Unauthorized
-from takedown.people.models import ROLES, User
+from takedown.people.errors import BadLogin, LockedOut
+from takedown.people.models import QUEUES, ROLES, User, WebSession
 from takedown.platforms.keys import digest, new_api_key
 
 DECIDERS = ("reviewer", "child_safety_specialist", "supervisor", "admin")
+# Who may confirm a P0 dismissal as the second person, and who counts as senior.
+SPECIALISTS = ("child_safety_specialist", "supervisor", "admin")
+READERS = (*DECIDERS, "auditor", "law_enforcement_liaison")
+DEFAULT_QUEUES = {
+    "reviewer": ["general", "child_safety"],
+    "child_safety_specialist": ["general", "child_safety", "ncii", "appeals"],
+    "supervisor": list(QUEUES),
+    "admin": list(QUEUES),
+    "auditor": list(QUEUES),
+    "law_enforcement_liaison": ["child_safety"],
+}
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+SESSION_LIFETIME = timedelta(hours=12)
+_hasher = PasswordHasher()
 
 
 @dataclass
@@ -20,24 +43,161 @@ class NewUser:
     api_key: str
 
 
-def create_user(session: Session, username: str, role: str) -> NewUser:
+def create_user(
+    session: Session,
+    username: str,
+    role: str,
+    password: str | None = None,
+    queues: list[str] | None = None,
+    email: str | None = None,
+) -> NewUser:
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
+    if password is not None and len(password) < 12:
+        raise InvalidInput("passwords need at least 12 characters", field="password")
     key = new_api_key("tdu")
-    user = User(username=username, role=role, api_key_hash=digest(key))
+    user = User(
+        username=username,
+        role=role,
+        api_key_hash=digest(key),
+        email=email,
+        password_hash=_hasher.hash(password) if password else None,
+        queues=queues if queues is not None else DEFAULT_QUEUES[role],
+        preferences={},
+        failed_logins=0,
+        active=True,
+    )
     session.add(user)
     session.flush()
+    audit.record(
+        session,
+        "user.created",
+        actor="system",
+        subject_type="user",
+        subject_id=user.id,
+        data={"username": username, "role": role},
+    )
     return NewUser(user, key)
 
 
 def authenticate(session: Session, api_key: str | None) -> User:
     user = api_key and session.scalar(select(User).where(User.api_key_hash == digest(api_key)))
-    if not user:
+    if not user or not user.active:
         raise Unauthorized("A valid reviewer API key is required (Authorization: Bearer ...).")
     return user
 
 
-def require_decider(user: User) -> User:
-    if user.role not in DECIDERS:
-        raise Forbidden(f"Role {user.role!r} cannot decide cases.")
+def require(user: User, roles: tuple[str, ...], what: str) -> User:
+    if user.role not in roles:
+        raise Forbidden(f"Role {user.role!r} cannot {what}.")
     return user
+
+
+def require_decider(user: User) -> User:
+    return require(user, DECIDERS, "decide cases")
+
+
+def can_see_queue(user: User, queue: str) -> bool:
+    return queue in (user.queues or [])
+
+
+def login(session: Session, username: str, password: str) -> tuple[User, str]:
+    """Check a password; a new session (token, returned once) on success. Five failures
+    lock the account for 15 minutes, and a locked account does not say whether the
+    password was right."""
+    user = session.scalar(select(User).where(User.username == username))
+    now = utcnow()
+    if user is None or not user.password_hash or not user.active:
+        _hasher.hash(password)  # same cost whether or not the user exists
+        raise BadLogin("Wrong username or password.", field="password")
+    if user.locked_until and user.locked_until > now:
+        raise LockedOut("Too many failed logins. Try again later.", field="password")
+    try:
+        _hasher.verify(user.password_hash, password)
+    except VerificationError:
+        _fail(session, user, now)
+        raise BadLogin("Wrong username or password.", field="password") from None
+    user.failed_logins, user.locked_until = 0, None
+    token = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            token_hash=_token_digest(token),
+            user_id=user.id,
+            csrf_token=secrets.token_urlsafe(32),
+            expires_at=now + SESSION_LIFETIME,
+        )
+    )
+    audit.record(
+        session,
+        "user.login",
+        actor=f"user:{user.username}",
+        subject_type="user",
+        subject_id=user.id,
+    )
+    return user, token
+
+
+def _fail(session: Session, user: User, now) -> None:  # type: ignore[no-untyped-def]
+    """Count a failure in its own transaction: it must persist though the login fails."""
+    from sqlalchemy import update
+
+    with session.get_bind().connect() as conn:
+        failures = conn.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(failed_logins=User.failed_logins + 1)
+            .returning(User.failed_logins)
+        ).scalar_one()
+        if failures >= MAX_FAILED_LOGINS:
+            conn.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(failed_logins=0, locked_until=now + LOCKOUT)
+            )
+        conn.commit()
+
+
+def session_user(session: Session, token: str | None) -> tuple[User, WebSession] | None:
+    if not token:
+        return None
+    web = session.scalar(select(WebSession).where(WebSession.token_hash == _token_digest(token)))
+    if web is None or web.revoked_at is not None or web.expires_at <= utcnow():
+        return None
+    user = session.get(User, web.user_id)
+    if user is None or not user.active:
+        return None
+    return user, web
+
+
+def logout(session: Session, token: str | None) -> None:
+    found = session_user(session, token)
+    if found:
+        found[1].revoked_at = utcnow()
+
+
+def set_preferences(session: Session, user: User, **prefs: bool) -> User:
+    user.preferences = {**(user.preferences or {}), **prefs}
+    return user
+
+
+def media_defaults(user: User) -> dict[str, bool]:
+    prefs = user.preferences or {}
+    return {
+        "blur": bool(prefs.get("blur", True)),
+        "greyscale": bool(prefs.get("greyscale", True)),
+        "mute": bool(prefs.get("mute", True)),
+    }
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    if len(password) < 12:
+        raise InvalidInput("passwords need at least 12 characters", field="password")
+    user.password_hash = _hasher.hash(password)
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))

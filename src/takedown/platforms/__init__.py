@@ -1,6 +1,6 @@
 """The platform's side: API clients, accounts and content mirrored from their calls."""
 
-from takedown.platforms.models import Account, ContentItem, Platform
+from takedown.platforms.models import SCOPES, Account, ApiKey, ContentItem, Platform
 from takedown.platforms.service import (
     ContentIn,
     NewPlatform,
@@ -8,17 +8,23 @@ from takedown.platforms.service import (
     authenticate,
     by_external_id,
     content_for_platform,
+    create_key,
     create_platform,
     family,
     get_account,
     get_platform,
+    keys,
+    list_platforms,
     register_content,
     resolve_refs,
+    revoke_key,
     set_webhook_url,
 )
 
 __all__ = [
+    "SCOPES",
     "Account",
+    "ApiKey",
     "ContentIn",
     "ContentItem",
     "NewPlatform",
@@ -27,11 +33,15 @@ __all__ = [
     "authenticate",
     "by_external_id",
     "content_for_platform",
+    "create_key",
     "create_platform",
     "family",
     "get_account",
     "get_platform",
+    "keys",
+    "list_platforms",
     "register_content",
     "resolve_refs",
+    "revoke_key",
     "set_webhook_url",
 ]

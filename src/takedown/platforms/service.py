@@ -8,10 +8,12 @@ from urllib.parse import urlsplit
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from takedown.errors import Unauthorized
+from takedown import audit
+from takedown.db.base import utcnow
+from takedown.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from takedown.platforms.errors import UnknownContent, UnknownRepostTarget
 from takedown.platforms.keys import digest, new_api_key, new_webhook_secret
-from takedown.platforms.models import Account, ContentItem, Platform
+from takedown.platforms.models import SCOPES, Account, ApiKey, ContentItem, Platform
 
 
 @dataclass
@@ -20,18 +22,76 @@ class NewPlatform:
     api_key: str
 
 
+@dataclass
+class NewKey:
+    key: ApiKey
+    secret: str  # shown once
+
+
 def create_platform(session: Session, name: str, webhook_url: str | None) -> NewPlatform:
-    """Register a platform; the API key is returned once and stored only as a digest."""
-    key = new_api_key("tdp")
-    platform = Platform(
-        name=name,
-        api_key_hash=digest(key),
-        webhook_url=webhook_url,
-        webhook_secret=new_webhook_secret(),
-    )
+    """Register a platform with a first key (all scopes); the key is returned once."""
+    platform = Platform(name=name, webhook_url=webhook_url, webhook_secret=new_webhook_secret())
     session.add(platform)
     session.flush()
-    return NewPlatform(platform, key)
+    return NewPlatform(platform, create_key(session, platform, "initial", list(SCOPES)).secret)
+
+
+def create_key(
+    session: Session, platform: Platform, name: str, scopes: list[str], created_by: str = "cli"
+) -> NewKey:
+    unknown = set(scopes) - set(SCOPES)
+    if unknown or not scopes:
+        raise InvalidInput(f"scopes must be among {', '.join(SCOPES)}", field="scopes")
+    secret = new_api_key("tdp")
+    key = ApiKey(
+        platform_id=platform.id,
+        name=name,
+        key_hash=digest(secret),
+        prefix=secret[:8],
+        scopes=scopes,
+        created_by=created_by,
+    )
+    session.add(key)
+    session.flush()
+    audit.record(
+        session,
+        "api_key.created",
+        actor=created_by,
+        subject_type="platform",
+        subject_id=platform.id,
+        data={"key": key.prefix, "scopes": scopes},
+    )
+    return NewKey(key, secret)
+
+
+def revoke_key(session: Session, key_id: int, revoked_by: str) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound(f"No API key {key_id}.")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        audit.record(
+            session,
+            "api_key.revoked",
+            actor=revoked_by,
+            subject_type="platform",
+            subject_id=key.platform_id,
+            data={"key": key.prefix},
+        )
+    return key
+
+
+def keys(session: Session) -> list[tuple[ApiKey, Platform]]:
+    rows = session.execute(
+        select(ApiKey, Platform)
+        .join(Platform, Platform.id == ApiKey.platform_id)
+        .order_by(Platform.name, ApiKey.id)
+    )
+    return [(k, p) for k, p in rows]
+
+
+def list_platforms(session: Session) -> list[Platform]:
+    return list(session.scalars(select(Platform).order_by(Platform.name)))
 
 
 def set_webhook_url(session: Session, platform_id: int, url: str | None) -> Platform:
@@ -40,13 +100,15 @@ def set_webhook_url(session: Session, platform_id: int, url: str | None) -> Plat
     return platform
 
 
-def authenticate(session: Session, api_key: str | None) -> Platform:
-    platform = api_key and session.scalar(
-        select(Platform).where(Platform.api_key_hash == digest(api_key))
-    )
-    if not platform:
+def authenticate(session: Session, api_key: str | None, scope: str = "content") -> Platform:
+    """The platform behind a live key that carries `scope`."""
+    key = api_key and session.scalar(select(ApiKey).where(ApiKey.key_hash == digest(api_key)))
+    if not key or key.revoked_at is not None:
         raise Unauthorized("A valid platform API key is required (Authorization: Bearer ...).")
-    return platform
+    if scope not in key.scopes:
+        raise Forbidden(f"This API key lacks the {scope!r} scope.")
+    key.last_used_at = utcnow()
+    return get_platform(session, key.platform_id)
 
 
 def account(session: Session, platform: Platform, external_id: str, handle: str | None) -> Account:
@@ -197,5 +259,6 @@ def get_account(session: Session, account_id: int) -> Account:
 
 def get_platform(session: Session, platform_id: int) -> Platform:
     platform = session.get(Platform, platform_id)
-    assert platform is not None
+    if platform is None:
+        raise NotFound(f"No platform {platform_id}.", field="platform_id")
     return platform

@@ -7,6 +7,7 @@ from takedown.triage.service import (
     on_new_content,
     priority_for,
     protect,
+    queue_for,
     raise_priority,
 )
 
@@ -19,6 +20,7 @@ __all__ = [
     "priority_for",
     "propagate",
     "protect",
+    "queue_for",
     "raise_priority",
     "screen_upload",
     "uploaders",

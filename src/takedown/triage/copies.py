@@ -90,7 +90,7 @@ def _block(
 def _hold_for_review(
     session: Session, settings: Settings, item: ContentItem, result: Verdict
 ) -> None:
-    case = cases.open_case(session, "P1", deadline_for(settings, "P1", utcnow()))
+    case = cases.open_case(session, "P1", deadline_for(settings, "P1", utcnow()), "child_safety")
     cases.add_items(session, case, [item], "reported")
     enforcement.restrict_content(
         session, item, case_id=case.id, actor="system", reason="matches a review bank"
@@ -126,7 +126,14 @@ def uploaders(session: Session, case: Case) -> list[dict[str, object]]:
     for ci, item in cases.items_of(session, case):
         account = get_account(session, item.author_id)
         entry = seen.setdefault(
-            account.id, {"account_id": account.external_id, "state": account.state, "items": []}
+            account.id,
+            {
+                "id": account.id,
+                "account_id": account.external_id,
+                "handle": account.handle,
+                "state": account.state,
+                "items": [],
+            },
         )
         entry["items"].append({"content_id": item.external_id, "reason": ci.reason})  # type: ignore[union-attr]
     return list(seen.values())

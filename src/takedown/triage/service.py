@@ -29,6 +29,13 @@ def priority_for(reporter_role: str, minor_depicted: str, le_case_number: str | 
     return "P2"
 
 
+def queue_for(reporter_role: str, minor_depicted: str, priority: str) -> str:
+    """Which reviewers see it: anything that may involve a child goes to child safety."""
+    if priority == "P0" or minor_depicted in ("yes", "unsure"):
+        return "child_safety"
+    return "general"
+
+
 def deadline_for(settings: Settings, priority: str, start: datetime) -> datetime:
     if priority == "P0":
         return start + timedelta(minutes=settings.p0_decision_minutes)

@@ -7,8 +7,9 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import quote
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -17,9 +18,13 @@ from takedown.db import Database, upgrade
 from takedown.jobs import Runtime
 from takedown.matching import MatchEngine
 from takedown.web import errors
-from takedown.web.api import cases, check, content, reports
+from takedown.web.api import appeals, cases, check, content, reports
+from takedown.web.api import legal as legal_api
+from takedown.web.auth import LoginRequired
 from takedown.web.limits import BodyLimit
+from takedown.web.pages import admin as admin_pages
 from takedown.web.pages import routes as pages
+from takedown.web.pages import staff as staff_pages
 
 log = logging.getLogger("takedown.web")
 UPLOAD_PATHS = ("/v1/content", "/v1/check")
@@ -66,11 +71,25 @@ def create_app(
         upload_paths=UPLOAD_PATHS,
     )
     errors.install(app)
-    for router in (reports.router, content.router, check.router, cases.router, pages.router):
+    for router in (
+        reports.router,
+        content.router,
+        check.router,
+        cases.router,
+        appeals.router,
+        legal_api.router,
+        pages.router,
+        staff_pages.router,
+        admin_pages.router,
+    ):
         app.include_router(router)
     app.mount(
         "/static", StaticFiles(directory=Path(__file__).parent / "pages" / "static"), name="static"
     )
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

@@ -41,7 +41,7 @@ async def check(
 ) -> CheckResult:
     """`block`: a block bank knows it; `hold`: a review bank knows it, or it copies media
     under P0 review; `allow`: nothing known. Nothing is stored."""
-    await run_in_threadpool(authenticate_platform, db, key)
+    await run_in_threadpool(authenticate_platform, db, key, "check")
     metadata, media, filename = await read_request(request)
     body = parse(CheckBody, metadata)
     query = await query_from(media, filename, body.hashes)
@@ -50,7 +50,7 @@ async def check(
 
     def work() -> CheckResult:
         with db.session() as session:
-            platform = platforms.authenticate(session, key)
+            platform = platforms.authenticate(session, key, scope="check")
             result = triage.check_media(session, matcher, query, platform.id)
             return CheckResult(
                 verdict=result.verdict,  # type: ignore[arg-type]

@@ -111,7 +111,7 @@ MULTIPART_DOC = {
 }
 
 
-def authenticate_platform(db: Database, key: str | None) -> None:
+def authenticate_platform(db: Database, key: str | None, scope: str = "content") -> None:
     """Refuse an unknown caller before reading or hashing any upload."""
     with db.session() as session:
-        platforms.authenticate(session, key)
+        platforms.authenticate(session, key, scope)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from takedown import intake
 from takedown.errors import TakedownError
 from takedown.intake.schemas import ROLE_LABELS, ReportIn
 from takedown.web.deps import DatabaseDep, SettingsDep
+from takedown.web.pages.render import templates
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)
 
 FIELD_LABELS = {
@@ -26,8 +24,11 @@ FIELD_LABELS = {
     "law_enforcement_case_number": "Police case number",
     "statement": "What happened",
     "contact": "Contact",
+    "take_it_down": "TAKE IT DOWN Act request",
 }
-FORM_FIELDS = tuple(FIELD_LABELS)
+# The TAKE IT DOWN Act fieldset: a checkbox and the request's own fields, nested on input.
+TAKE_IT_DOWN_FIELDS = ("tid_signature", "tid_good_faith", "tid_identification")
+FORM_FIELDS = (*FIELD_LABELS, *TAKE_IT_DOWN_FIELDS)
 
 
 def _render_form(
@@ -80,11 +81,18 @@ async def _submit(db, settings, data: ReportIn, engine) -> intake.Receipt:  # ty
 
 
 def _form_to_input(form: dict[str, str]) -> dict[str, object]:
-    data: dict[str, object] = {k: v for k, v in form.items() if v.strip()}
+    nested = ("take_it_down", *TAKE_IT_DOWN_FIELDS)
+    data: dict[str, object] = {k: v for k, v in form.items() if v.strip() and k not in nested}
     data["content"] = [line for line in form["content"].splitlines() if line.strip()]
     if "age_at_time" in data:
         age = form["age_at_time"].strip()
         data["age_at_time"] = int(age) if age.isdigit() else age
+    if form.get("take_it_down") == "yes":
+        data["take_it_down"] = {
+            "signature": form["tid_signature"],
+            "good_faith": form["tid_good_faith"] == "yes",
+            "identification": form["tid_identification"],
+        }
     return data
 
 

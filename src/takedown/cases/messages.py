@@ -1,0 +1,116 @@
+"""Messages to reporters: templates with {placeholders}, previewed, never sent half-filled."""
+
+from __future__ import annotations
+
+import logging
+import re
+import smtplib
+from email.message import EmailMessage
+from string import Formatter
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from takedown import audit
+from takedown.cases.models import Case, MessageTemplate
+from takedown.cases.service import tell_reporter
+from takedown.config import Settings
+from takedown.errors import InvalidInput
+from takedown.intake.models import Report
+
+log = logging.getLogger(__name__)
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+DEFAULT_TEMPLATES = {
+    "need_more_information": (
+        "Thank you for your report ({case_number}). To act on it we need to know more: "
+        "{question} You can answer by sending a new report about the same content; it will "
+        "join this case."
+    ),
+    "still_reviewing": (
+        "Your report ({case_number}) is still being reviewed by {reviewers}. The content stays "
+        "hidden while we review it."
+    ),
+}
+
+
+class UnfilledPlaceholder(InvalidInput):
+    code = "unfilled_placeholder"
+
+
+def placeholders(body: str) -> list[str]:
+    return [name for _, name, _, _ in Formatter().parse(body) if name]
+
+
+def render(body: str, values: dict[str, str]) -> str:
+    """The text with every placeholder filled; refuses if any is missing or blank."""
+    missing = [p for p in placeholders(body) if not str(values.get(p, "")).strip()]
+    if missing:
+        raise UnfilledPlaceholder(
+            f"Fill in: {', '.join(missing)}", field="placeholders", missing=missing
+        )
+    return body.format(**{p: values[p] for p in placeholders(body)})
+
+
+def ensure_defaults(session: Session) -> None:
+    have = set(session.scalars(select(MessageTemplate.name)))
+    for name, body in DEFAULT_TEMPLATES.items():
+        if name not in have:
+            session.add(MessageTemplate(name=name, body=body))
+    session.flush()
+
+
+def templates(session: Session) -> list[MessageTemplate]:
+    ensure_defaults(session)
+    return list(session.scalars(select(MessageTemplate).order_by(MessageTemplate.name)))
+
+
+def template(session: Session, name: str) -> MessageTemplate:
+    ensure_defaults(session)
+    found = session.scalar(select(MessageTemplate).where(MessageTemplate.name == name))
+    if found is None:
+        raise InvalidInput(f"No template {name!r}.", field="template")
+    return found
+
+
+def send(
+    session: Session,
+    settings: Settings,
+    case: Case,
+    text: str,
+    *,
+    actor: str,
+    kind: str = "message",
+) -> int:
+    """Show the message on the status page and e-mail it to reporters who gave an address."""
+    tell_reporter(session, case, kind, text)
+    audit.record(
+        session,
+        "reporter.messaged",
+        actor=actor,
+        subject_type="case",
+        subject_id=case.id,
+        data={"kind": kind},
+    )
+    addresses = [
+        c
+        for c in session.scalars(select(Report.contact).where(Report.case_id == case.id))
+        if c and EMAIL.match(c)
+    ]
+    for address in set(addresses):
+        _email(settings, address, f"Your report {case.number}", text)
+    return len(set(addresses))
+
+
+def _email(settings: Settings, to: str, subject: str, text: str) -> None:
+    if not settings.smtp_host:
+        return
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = settings.smtp_from, to, subject
+    message.set_content(text + f"\n\nSee what happens: {settings.public_url}/status\n")
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
+            smtp.send_message(message)
+    except OSError:
+        # The status page has the message already; e-mail is a courtesy, retried never.
+        log.exception("could not e-mail the reporter of a case")

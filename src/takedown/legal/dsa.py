@@ -1,0 +1,220 @@
+"""DSA Article 17 statements of reasons: one for every restriction or removal, shown to the
+affected account through the platform's webhook and, when enabled, sent to the Commission's
+Transparency Database (`POST /api/v1/statement`, Bearer token). They carry no personal data:
+the database is public."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from pathlib import Path
+
+import jsonschema
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from takedown.cases.models import CaseItem
+from takedown.config import Settings
+from takedown.enforcement.models import Action
+from takedown.intake.models import Report
+from takedown.jobs import enqueue
+from takedown.legal import categories
+from takedown.legal.errors import InvalidReport
+from takedown.legal.facts import latest_confirmation
+from takedown.legal.models import StatementOfReasons
+from takedown.platforms import ContentItem
+
+log = logging.getLogger(__name__)
+SHARED_SCHEMA = (
+    Path(__file__).resolve().parents[3].parent / "shared/specs/dsa/statement-of-reasons.schema.json"
+)
+SEND_BATCH_TASK = "legal:send_statements"
+SEND_TASK = "legal:send_statement"
+_PENDING = "takedown_new_statements"
+CONTENT_TYPES = {"video": "CONTENT_TYPE_VIDEO", "image": "CONTENT_TYPE_IMAGE"}
+CONTENT_TYPES["text"] = "CONTENT_TYPE_TEXT"
+SOURCES = {
+    "trusted_flagger": "SOURCE_TRUSTED_FLAGGER",
+    "law_enforcement": "SOURCE_TYPE_OTHER_NOTIFICATION",
+}
+RESTRICTED_GROUND = "Child-safety policy: content reported as showing a minor is hidden in review"
+TOS_GROUND = "Terms of service: child-safety policy"
+WHAT = {
+    "STATEMENT_CATEGORY_PROTECTION_OF_MINORS": "breaks our child-safety rules",
+    "STATEMENT_CATEGORY_CYBER_VIOLENCE": "shares intimate images without consent",
+}
+
+
+def schema_path(settings: Settings | None = None) -> Path | None:
+    for path in (settings.dsa_schema_path if settings else None, SHARED_SCHEMA):
+        if path is not None and path.is_file():
+            return path
+    return None
+
+
+@functools.cache
+def _validator(path: Path) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(json.loads(path.read_text()))
+
+
+def validate(statement: dict[str, object], path: Path | None) -> None:
+    """Raise InvalidReport naming every schema error; nothing to check without a schema."""
+    if path is None:
+        return
+    errors = sorted(_validator(path).iter_errors(statement), key=lambda e: list(e.path))
+    if errors:
+        detail = "; ".join(f"{'/'.join(map(str, e.path)) or '.'}: {e.message}" for e in errors)
+        raise InvalidReport(f"statement of reasons does not validate: {detail}")
+
+
+def build(session: Session, action: Action, item: ContentItem) -> dict[str, object]:
+    """The statement for the account that posted `item`, about `action` (restrict/remove)."""
+    removal = action.kind == "remove"
+    decision = latest_confirmation(session, action.case_id) if action.case_id else None
+    meaning = categories.meaning(decision.category if decision else None)
+    illegal = removal and meaning.legal_ground is not None
+    content_type = CONTENT_TYPES.get(item.media_type, "CONTENT_TYPE_OTHER")
+    statement: dict[str, object] = {
+        "puid": f"takedown-action-{action.id}",
+        "decision_visibility": [
+            "DECISION_VISIBILITY_CONTENT_REMOVED"
+            if removal
+            else "DECISION_VISIBILITY_CONTENT_DISABLED"
+        ],
+        "decision_monetary": "DECISION_MONETARY_TERMINATION"
+        if removal
+        else "DECISION_MONETARY_SUSPENSION",
+        "decision_ground": "DECISION_GROUND_ILLEGAL_CONTENT"
+        if illegal
+        else "DECISION_GROUND_INCOMPATIBLE_CONTENT",
+        "category": meaning.dsa_category,
+        "content_type": [content_type],
+        "content_date": item.created_at.date().isoformat(),
+        "application_date": action.created_at.date().isoformat(),
+        "decision_facts": _facts(action, removal, meaning.dsa_category, decision is not None),
+        "source_type": _source(session, action),
+        "automated_detection": "No" if _named_in_notice(session, action, item) else "Yes",
+        "automated_decision": "AUTOMATED_DECISION_NOT_AUTOMATED"
+        if action.actor.startswith("user:")
+        else "AUTOMATED_DECISION_FULLY",
+        "end_date_visibility_restriction": None,
+    }
+    if meaning.dsa_keywords and removal:
+        statement["category_specification"] = list(meaning.dsa_keywords)
+    if content_type == "CONTENT_TYPE_OTHER":
+        statement["content_type_other"] = item.media_type
+    statement.update(_ground(illegal, removal, meaning))
+    return statement
+
+
+def _ground(illegal: bool, removal: bool, meaning: categories.Meaning) -> dict[str, str]:
+    if illegal:
+        return {
+            "illegal_content_legal_ground": meaning.legal_ground or "",
+            "illegal_content_explanation": "Reviewers confirmed the content is illegal under "
+            "this law. Possessing or distributing it is a crime; it may not be restored.",
+        }
+    if not removal:
+        return {
+            "incompatible_content_ground": RESTRICTED_GROUND,
+            "incompatible_content_explanation": "Content that may show a person under 18 in "
+            "a harmful way is hidden at once when reported, until people have reviewed it.",
+        }
+    return {
+        "incompatible_content_ground": TOS_GROUND,
+        "incompatible_content_explanation": "Reviewers found the content breaks our rules "
+        "that protect children.",
+    }
+
+
+def _facts(action: Action, removal: bool, category: str, reviewed: bool) -> str:
+    if not removal:
+        return (
+            "The content was reported as showing a person under 18, or it is a repost or copy "
+            "of content so reported. While people review it, it is hidden from everyone but "
+            "its author, cannot be shared and earns no money."
+        )
+    what = WHAT.get(category, WHAT["STATEMENT_CATEGORY_PROTECTION_OF_MINORS"])
+    if action.actor.startswith("user:"):
+        return (
+            f"A reviewer confirmed that this content {what}. It was removed, together with "
+            "every repost and copy of it that was found."
+        )
+    if reviewed:
+        return f"This is a repost or copy of content reviewers removed because it {what}."
+    return (
+        "This upload matches media that reviewers or a trusted hash list had already found "
+        "to break our child-safety rules, so it was removed automatically."
+    )
+
+
+def _source(session: Session, action: Action) -> str:
+    if action.case_id is None:
+        return "SOURCE_VOLUNTARY"
+    role = session.scalar(
+        select(Report.reporter_role)
+        .where(Report.case_id == action.case_id)
+        .order_by(Report.id)
+        .limit(1)
+    )
+    if role is None:
+        return "SOURCE_VOLUNTARY"
+    return SOURCES.get(role, "SOURCE_ARTICLE_16")
+
+
+def _named_in_notice(session: Session, action: Action, item: ContentItem) -> bool:
+    if action.case_id is None:
+        return False
+    reason = session.scalar(
+        select(CaseItem.reason).where(
+            CaseItem.case_id == action.case_id, CaseItem.content_id == item.id
+        )
+    )
+    return reason == "reported"
+
+
+def record(session: Session, action: Action, item: ContentItem) -> dict[str, object] | None:
+    """Build, check and keep the statement; it is sent after the transaction commits.
+
+    A statement that fails its schema is a bug here: logged, never a reason to leave
+    content up."""
+    statement = build(session, action, item)
+    try:
+        validate(statement, schema_path())
+    except InvalidReport:
+        log.exception("statement of reasons for action %d not kept", action.id)
+        return None
+    row = StatementOfReasons(
+        action_id=action.id,
+        case_id=action.case_id,
+        puid=str(statement["puid"]),
+        body=statement,
+        state="pending",
+    )
+    session.add(row)
+    session.flush()
+    session.info.setdefault(_PENDING, []).append(row.id)
+    return statement
+
+
+@event.listens_for(Session, "before_commit")
+def _enqueue_statements(session: Session) -> None:
+    ids = session.info.pop(_PENDING, None)
+    if ids:
+        enqueue(session, SEND_BATCH_TASK, queue="legal", statement_ids=ids)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_statements(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def statements_for_case(session: Session, case_id: int) -> list[StatementOfReasons]:
+    return list(
+        session.scalars(
+            select(StatementOfReasons)
+            .where(StatementOfReasons.case_id == case_id)
+            .order_by(StatementOfReasons.id)
+        )
+    )

@@ -1,0 +1,260 @@
+"""The review console: login, the queue, the case page, decisions, reporter messages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from takedown import audit, cases, people
+from takedown.cases import claims, clocks, messages
+from takedown.cases.views import case_detail, find_case
+from takedown.db.base import utcnow
+from takedown.errors import TakedownError
+from takedown.people.errors import NotInQueue
+from takedown.web.auth import COOKIE, Caller, check_csrf, page_caller, set_session_cookie
+from takedown.web.deps import DatabaseDep, SettingsDep
+from takedown.web.pages.render import error_page, page
+
+router = APIRouter(include_in_schema=False)
+Csrf = Annotated[str, Form()]
+
+
+def _see(caller: Caller, case: cases.Case) -> None:
+    people.require(caller.user, people.READERS, "read cases")
+    if not people.can_see_queue(caller.user, case.queue):
+        raise NotInQueue("This case is not in your queues.")
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/queue") -> Response:
+    return page(request, "login.html", {"next": _safe_next(next), "error": None})
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/queue",
+) -> Response:
+    try:
+        with db.session() as session:
+            people.logout(session, request.cookies.get(COOKIE))  # no session fixation
+            _user, token = people.login(session, username.strip(), password)
+    except TakedownError as exc:
+        return page(
+            request,
+            "login.html",
+            {"next": _safe_next(next), "error": exc.message, "username": username},
+            status=exc.status,
+        )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    set_session_cookie(response, token, secure=settings.public_url.startswith("https://"))
+    return response
+
+
+def _safe_next(target: str) -> str:
+    return target if target.startswith("/") and not target.startswith("//") else "/queue"
+
+
+@router.post("/logout")
+def logout(request: Request, db: DatabaseDep, csrf: Csrf = "") -> Response:
+    with db.session() as session:
+        check_csrf(page_caller(session, request), csrf)
+        people.logout(session, request.cookies.get(COOKIE))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/queue")
+def queue_page(request: Request, db: DatabaseDep) -> Response:
+    with db.session() as session:
+        caller = page_caller(session, request)
+        try:
+            people.require(caller.user, people.READERS, "read cases")
+        except TakedownError as exc:
+            return error_page(request, exc, caller)
+        now = utcnow()
+        rows = [
+            (c, clocks.clock(c, now), claims.holder(c))
+            for c in cases.queue(session, caller.user.queues)
+        ]
+        names = {u.id: u.username for u in people.users(session)}
+        return page(request, "queue.html", {"caller": caller, "rows": rows, "names": names})
+
+
+@router.get("/cases/{ref}")
+def case_page(request: Request, ref: str, db: DatabaseDep) -> Response:
+    return _case_view(request, ref, db)
+
+
+def _case_view(
+    request: Request,
+    ref: str,
+    db,
+    *,
+    revealed: int | None = None,  # type: ignore[no-untyped-def]
+    preview: str | None = None,
+    notice: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    with db.session() as session:
+        caller = page_caller(session, request)
+        try:
+            case = find_case(session, ref)
+            _see(caller, case)
+        except TakedownError as exc:
+            return error_page(request, exc, caller)
+        detail = case_detail(session, case, caller.user)
+        context = {
+            "caller": caller,
+            "case": case,
+            "detail": detail,
+            "revealed": revealed,
+            "clock": clocks.clock(case, utcnow()),
+            "holder": claims.holder(case),
+            "media": people.media_defaults(caller.user),
+            "templates": messages.templates(session),
+            "categories": cases.service.CATEGORIES,
+            "preview": preview,
+            "notice": notice,
+            "error": error,
+            "can_act": caller.user.role in people.DECIDERS,
+            "names": {u.id: u.username for u in people.users(session)},
+        }
+        return page(request, "case.html", context, status=status)
+
+
+@router.post("/cases/{ref}/claim")
+def claim(request: Request, ref: str, db: DatabaseDep, csrf: Csrf = "") -> Response:
+    return _act(request, ref, db, csrf, lambda s, c, case: claims.claim(s, case.id, c.user))
+
+
+@router.post("/cases/{ref}/reveal/{item_id}")
+def reveal(request: Request, ref: str, item_id: int, db: DatabaseDep, csrf: Csrf = "") -> Response:
+    """Show one item unblurred, once, to this reviewer; the reveal is audited."""
+    with db.session() as session:
+        caller = page_caller(session, request)
+        try:
+            check_csrf(caller, csrf)
+            case = find_case(session, ref)
+            _see(caller, case)
+            people.require(caller.user, people.DECIDERS, "reveal media")
+        except TakedownError as exc:
+            return error_page(request, exc, caller)
+        audit.record(
+            session,
+            "media.revealed",
+            actor=f"user:{caller.user.username}",
+            subject_type="case",
+            subject_id=case.id,
+            data={"content_id": item_id},
+        )
+    return _case_view(request, ref, db, revealed=item_id)
+
+
+@router.post("/cases/{ref}/decide")
+def decide(
+    request: Request,
+    ref: str,
+    db: DatabaseDep,
+    csrf: Csrf = "",
+    decision: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    category: Annotated[str, Form()] = "",
+) -> Response:
+    engine = request.app.state.matcher
+
+    def work(session, caller: Caller, case: cases.Case) -> None:  # type: ignore[no-untyped-def]
+        people.require_decider(caller.user)
+        cases.decide(
+            session, case.id, caller.user, decision, reason, category or None, engine=engine
+        )
+
+    response = _act(request, ref, db, csrf, work)
+    engine.sync_now()
+    return response
+
+
+@router.post("/cases/{ref}/message")
+async def message(request: Request, ref: str, db: DatabaseDep, settings: SettingsDep) -> Response:
+    form = await request.form()
+    values = {k[6:]: str(v) for k, v in form.items() if k.startswith("value_")}
+    name, action = str(form.get("template", "")), str(form.get("action", "preview"))
+
+    def work() -> Response:
+        with db.session() as session:
+            caller = page_caller(session, request)
+            try:
+                check_csrf(caller, str(form.get("csrf", "")))
+                case = find_case(session, ref)
+                _see(caller, case)
+                people.require_decider(caller.user)
+                body = messages.template(session, name).body
+                text = messages.render(body, {"case_number": case.number, **values})
+                if action == "send":
+                    messages.send(
+                        session, settings, case, text, actor=f"user:{caller.user.username}"
+                    )
+            except TakedownError as exc:
+                return _case_view(request, ref, db, error=exc.message, status=exc.status)
+        if action == "send":
+            return _case_view(request, ref, db, notice="Message sent to the reporter.")
+        return _case_view(request, ref, db, preview=text)
+
+    return await run_in_threadpool(work)
+
+
+def _act(request: Request, ref: str, db, csrf: str, work) -> Response:  # type: ignore[no-untyped-def]
+    """Run `work` in one transaction; on a refusal nothing of it is kept."""
+    try:
+        with db.session() as session:
+            caller = page_caller(session, request)
+            check_csrf(caller, csrf)
+            case = find_case(session, ref)
+            _see(caller, case)
+            people.require_decider(caller.user)
+            work(session, caller, case)
+            number = case.number
+    except TakedownError as exc:
+        return _case_view(request, ref, db, error=exc.message, status=exc.status)
+    return RedirectResponse(f"/cases/{number}", status_code=303)
+
+
+@router.get("/me")
+def me(request: Request, db: DatabaseDep, saved: bool = False) -> Response:
+    with db.session() as session:
+        caller = page_caller(session, request)
+        return page(
+            request,
+            "me.html",
+            {"caller": caller, "saved": saved, "media": people.media_defaults(caller.user)},
+        )
+
+
+@router.post("/me")
+def save_me(
+    request: Request,
+    db: DatabaseDep,
+    csrf: Csrf = "",
+    blur: Annotated[str, Form()] = "",
+    greyscale: Annotated[str, Form()] = "",
+    mute: Annotated[str, Form()] = "",
+) -> Response:
+    with db.session() as session:
+        caller = page_caller(session, request)
+        try:
+            check_csrf(caller, csrf)
+        except TakedownError as exc:
+            return error_page(request, exc, caller)
+        people.set_preferences(
+            session, caller.user, blur=bool(blur), greyscale=bool(greyscale), mute=bool(mute)
+        )
+    return RedirectResponse("/me?saved=1", status_code=303)
