@@ -20,82 +20,68 @@ BATCH_TASK = "enforcement:deliver_webhooks"
 _PENDING = "takedown_new_deliveries"
 
 
-def restrict_content(
-    session: Session, item: ContentItem, *, case_id: int | None, actor: str, reason: str
+# kind of action -> (states it applies from, state it leaves, event sent to the platform)
+TRANSITIONS = {
+    "restrict": (("public",), "restricted", "content.restricted"),
+    "remove": (("public", "restricted"), "removed", "content.removed"),
+    "restore": (("restricted",), "public", "content.restored"),
+    "reinstate": (("restricted", "removed"), "public", "content.restored"),
+}
+
+
+def _transition(
+    session: Session, kind: str, item: ContentItem, case_id: int | None, actor: str, reason: str
 ) -> bool:
-    """Hide from all but the author, demonetise, stop sharing. False if already so."""
-    if item.visibility != "public":
+    """Move the item to its new state once; False (and nothing sent) if it is not applicable."""
+    sources, target, event = TRANSITIONS[kind]
+    if item.visibility not in sources:
         return False
-    item.visibility = "restricted"
-    item.monetised = False
-    item.shareable = False
-    item.restricted_at = utcnow()
+    now = utcnow()
+    item.visibility = target
+    item.monetised = item.shareable = target == "public"
+    if target == "restricted":
+        item.restricted_at = now
+    elif target == "removed":
+        item.removed_at = now
+    else:
+        item.restricted_at = item.removed_at = None
     _act(
         session,
-        "restrict",
-        "content.restricted",
+        "restore" if kind == "reinstate" else kind,
+        event,
         item=item,
         case_id=case_id,
         actor=actor,
         reason=reason,
     )
     return True
+
+
+def restrict_content(
+    session: Session, item: ContentItem, *, case_id: int | None, actor: str, reason: str
+) -> bool:
+    """Hide from all but the author, demonetise, stop sharing. False if already so."""
+    return _transition(session, "restrict", item, case_id, actor, reason)
 
 
 def remove_content(
     session: Session, item: ContentItem, *, case_id: int | None, actor: str, reason: str
 ) -> bool:
-    if item.visibility == "removed":
-        return False
-    item.visibility = "removed"
-    item.monetised = False
-    item.shareable = False
-    item.removed_at = utcnow()
-    _act(
-        session, "remove", "content.removed", item=item, case_id=case_id, actor=actor, reason=reason
-    )
-    return True
+    return _transition(session, "remove", item, case_id, actor, reason)
 
 
 def restore_content(
     session: Session, item: ContentItem, *, case_id: int | None, actor: str, reason: str
 ) -> bool:
-    if item.visibility != "restricted":
-        return False
-    item.visibility = "public"
-    item.monetised = True
-    item.shareable = True
-    item.restricted_at = None
-    _act(
-        session,
-        "restore",
-        "content.restored",
-        item=item,
-        case_id=case_id,
-        actor=actor,
-        reason=reason,
-    )
-    return True
+    """Lift a restriction (a dismissal); removed content stays removed."""
+    return _transition(session, "restore", item, case_id, actor, reason)
 
 
 def reinstate_content(
     session: Session, item: ContentItem, *, case_id: int | None, actor: str, reason: str
 ) -> bool:
-    """Put removed or restricted content back (an appeal upheld)."""
-    if item.visibility == "public":
-        return False
-    item.visibility, item.monetised, item.shareable = "public", True, True
-    item.restricted_at = item.removed_at = None
-    _act(
-        session,
-        "restore",
-        "content.restored",
-        item=item,
-        case_id=case_id,
-        actor=actor,
-        reason=reason,
-    )
-    return True
+    """Put removed or restricted content back (an appeal granted)."""
+    return _transition(session, "reinstate", item, case_id, actor, reason)
 
 
 def suspend_account(
