@@ -119,13 +119,13 @@ def print_table(result: dict) -> None:
         ),
         ("Reposts held or blocked at upload", "0", "0", f"{result['reposts_held_or_blocked']}"),
         (
-            "Re-uploads (mirrored, cropped, re-encoded) found as copies",
+            "Re-uploads found as copies",
             "0",
             "0",
             f"{result['copies_found']} of {len(result['reuploads'])}",
         ),
         (
-            "Re-uploads held or blocked at upload",
+            "Re-uploads held/blocked at upload",
             "0",
             "0",
             f"{result['reuploads_blocked_or_held_at_upload']} of {len(result['reuploads'])}",
