@@ -15,8 +15,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from takedown.cases import models as case_models
-from takedown.cases.models import Case, CaseItem
+from takedown.cases.models import Appeal, Case, CaseItem
 from takedown.enforcement.models import Action
 from takedown.intake.models import Report
 from takedown.legal.models import NcmecReport, StatementOfReasons, TakeItDownRequest
@@ -139,12 +138,11 @@ def _views_after(session: Session, case_ids: list[int]) -> list[int]:
     return [int(n or 0) for _, n in rows]
 
 
-def appeals(session: Session, start: datetime | None, end: datetime | None):  # type: ignore[no-untyped-def]
-    """Appeals by outcome, once the review console records them; zeros (said so) before."""
-    appeal = getattr(case_models, "Appeal", None)
-    if appeal is None:
-        return {"received": 0}, "Appeals: Takedown does not take appeals yet, so none are shown."
-    counts = count_by(session, appeal.state, appeal.created_at, start, end)
+def appeals(
+    session: Session, start: datetime | None, end: datetime | None
+) -> tuple[dict[str, int], str]:
+    """Appeals and re-review requests by outcome (open, granted, rejected)."""
+    counts = count_by(session, Appeal.state, Appeal.created_at, start, end)
     counts["received"] = sum(counts.values())
     return counts, NO_APPEALS_NOTE if not counts["received"] else "Appeals by outcome."
 
