@@ -127,6 +127,8 @@ def decide(
     second at least a child-safety specialist; appeals go to someone who has not decided."""
     if not reason.strip():
         raise ReasonRequired("Every decision needs a reason.", field="reason")
+    if engine is not None and outcome == "confirm":
+        engine.sync_now()  # before any lock: see every copy committed so far
     case = get_case(session, case_id, lock=True)
     _check_allowed(session, case, reviewer, outcome)
     state_before = case.state

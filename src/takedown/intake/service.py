@@ -37,6 +37,10 @@ def submit_report(
     channel: str,
     engine: MatchEngine | None = None,
 ) -> Receipt:
+    if engine is not None:
+        # Everything committed so far is in the index before this transaction takes the
+        # audit chain's lock; waiting while holding it would stall every other writer.
+        engine.sync_now()
     items, missing = resolve_refs(session, data.content)
     if not items:
         raise UnknownContent(

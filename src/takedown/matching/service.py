@@ -384,8 +384,7 @@ def _media_sizes(session: Session, keys: list[Hashable]) -> dict[Hashable, int]:
 
 def copies_of(session: Session, engine: MatchEngine, item: ContentItem) -> list[ContentItem]:
     """Other content on the item's platform carrying the same media (a repost's media is
-    its original's). Sees everything committed before the call."""
-    engine.sync_now()
+    its original's). The caller syncs the engine first (before taking any lock)."""
     media_id = item.root_id or item.id
     found = find_copies(session, engine, stored_query(session, media_id), item.platform_id)
     others = [session.get(ContentItem, c.content_id) for c in found]
