@@ -97,13 +97,16 @@ def test_messages_need_every_placeholder_and_reach_status_page_and_email(
     assert question in mail[0].get_content() and case["case_number"] in mail[0]["Subject"]
 
 
-def test_uploader_appeal_goes_to_a_different_reviewer(client, platform, receiver, live, db):
+def test_uploader_appeal_goes_to_two_other_specialists_and_restores_only_that_item(
+    client, platform, receiver, live, db
+):
     ids = seed_family(client, platform["api_key"])
     case = report(client, [ids["video"]]).json()["case_number"]
     queues = ["general", "child_safety", "appeals"]
     first = make_user(db, "reviewer", queues=queues)
     second = make_user(db, "child_safety_specialist")
-    with _api(live, first) as a, _api(live, second) as b:
+    third = make_user(db, "child_safety_specialist")
+    with _api(live, first) as a, _api(live, second) as b, _api(live, third) as c:
         assert _decide(a, case, "confirm", "minor", "csam_b1").status_code == 200
         appeal = client.post(
             "/v1/appeals",
@@ -117,12 +120,18 @@ def test_uploader_appeal_goes_to_a_different_reviewer(client, platform, receiver
         assert same.json()["error"]["code"] == "second_reviewer_required"
         listed = {c["number"]: c for c in b.get("/v1/cases").json()}
         assert listed[case]["queue"] == "appeals"
-        overturned = _decide(b, case, "dismiss", "verified adult; appeal granted")
-        assert overturned.json()["state"] == "dismissed"
+        one = _decide(b, case, "dismiss", "verified adult; grant the appeal")
+        assert one.json()["state"] == "appealed"  # CSAM: a second specialist must agree
+        assert b.get(f"/v1/cases/{case}").json()["appeals"][0]["state"] == "open"
+        two = _decide(c, case, "dismiss", "agree: verified adult")
+        assert two.json()["state"] == "confirmed"  # the rest of the case stays removed
         detail = b.get(f"/v1/cases/{case}").json()
     assert detail["appeals"][0]["state"] == "granted"
     restored = wait_for(lambda: receiver.events("content.restored"), what="restore webhook")
-    assert ids["video"] in {e["data"]["content_id"] for e in restored}
+    assert {e["data"]["content_id"] for e in restored} == {ids["video"]}
+    states = {i["content_id"]: i["visibility"] for i in detail["items"]}
+    assert states[ids["video"]] == "public"
+    assert states[ids["repost1"]] == states[ids["repost2"]] == "removed"
 
 
 def test_appeals_close_after_six_months(client, platform, live, db):

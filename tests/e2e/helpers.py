@@ -51,10 +51,14 @@ def decide(
     case_number: str,
     decision: str,
     reason: str = "reviewed all items",
+    category: str | None = None,
 ) -> httpx.Response:
+    body = {"decision": decision, "reason": reason}
+    if decision == "confirm":
+        body["category"] = category or "csam_a1"
     return client.post(
         f"/v1/cases/{case_number}/decisions",
-        json={"decision": decision, "reason": reason},
+        json=body,
         headers={"authorization": f"Bearer {key}"},
     )
 

@@ -85,9 +85,12 @@ def report(client: httpx.Client, content: list[str], **fields: object) -> dict:
 
 
 def confirm(client: httpx.Client, key: str, case_number: str, category: str | None) -> None:
-    body: dict[str, object] = {"decision": "confirm", "reason": "reviewed every item"}
-    if category:
-        body["category"] = category
+    # Every confirmation names a category now; "other" stands for "not CSAM, not NCII".
+    body: dict[str, object] = {
+        "decision": "confirm",
+        "reason": "reviewed every item",
+        "category": category or "other",
+    }
     r = client.post(
         f"/v1/cases/{case_number}/decisions",
         json=body,

@@ -98,3 +98,12 @@ def get_appeal(session: Session, appeal_id: int) -> Appeal:
     if appeal is None:
         raise NotFound(f"No appeal {appeal_id}.")
     return appeal
+
+
+def open_appeal(session: Session, case: Case) -> Appeal | None:
+    return session.scalar(
+        select(Appeal)
+        .where(Appeal.case_id == case.id, Appeal.state == "open")
+        .order_by(Appeal.id.desc())
+        .limit(1)
+    )

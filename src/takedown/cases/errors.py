@@ -15,3 +15,7 @@ class ReasonRequired(InvalidInput):
 
 class SpecialistRequired(Forbidden):
     code = "specialist_required"
+
+
+class CategoryRequired(InvalidInput):
+    code = "category_required"

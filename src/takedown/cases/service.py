@@ -9,7 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import audit, enforcement, matching
-from takedown.cases.errors import CaseClosed, ReasonRequired, SameReviewer, SpecialistRequired
+from takedown.cases.errors import (
+    CaseClosed,
+    CategoryRequired,
+    ReasonRequired,
+    SameReviewer,
+    SpecialistRequired,
+)
 from takedown.cases.models import Case, CaseItem, CaseUpdate, Decision
 from takedown.db.base import utcnow
 from takedown.errors import NotFound
@@ -45,6 +51,11 @@ def case_for_content(session: Session, items: Iterable[ContentItem]) -> Case | N
         .order_by(Case.id)
         .limit(1)
     )
+
+
+def holds_all(session: Session, case: Case, items: Iterable[ContentItem]) -> bool:
+    have = set(session.scalars(select(CaseItem.content_id).where(CaseItem.case_id == case.id)))
+    return all(item.id in have for item in items)
 
 
 def open_case(session: Session, priority: str, deadline, queue: str = "general") -> Case:  # type: ignore[no-untyped-def]
@@ -102,7 +113,10 @@ def updates_of(session: Session, case: Case) -> list[CaseUpdate]:
 
 def get_case(session: Session, case_id: int, *, lock: bool = False) -> Case:
     query = select(Case).where(Case.id == case_id)
-    case = session.scalar(query.with_for_update() if lock else query)
+    if lock:
+        # Re-read under the lock: a case loaded earlier in this session may be stale.
+        query = query.with_for_update().execution_options(populate_existing=True)
+    case = session.scalar(query)
     if case is None:
         raise NotFound(f"No case {case_id}.")
     return case
@@ -130,7 +144,7 @@ def decide(
     if engine is not None and outcome == "confirm":
         engine.sync_now()  # before any lock: see every copy committed so far
     case = get_case(session, case_id, lock=True)
-    _check_allowed(session, case, reviewer, outcome)
+    _check_allowed(session, case, reviewer, outcome, category)
     state_before = case.state
     session.add(
         Decision(
@@ -151,6 +165,9 @@ def decide(
     )
     if state_before == "appealed" and outcome in ("confirm", "dismiss"):
         _decide_appeal(session, case, reviewer, outcome)
+        if case.state == "appealed":  # waiting for a second specialist
+            session.flush()
+            return case
     elif outcome == "confirm":
         _confirm(session, case, reviewer, category, engine)
     elif outcome == "dismiss":
@@ -168,11 +185,17 @@ def decide(
     return case
 
 
-def _check_allowed(session: Session, case: Case, reviewer: User, outcome: str) -> None:
+def _check_allowed(
+    session: Session, case: Case, reviewer: User, outcome: str, category: str | None
+) -> None:
     if case.state in ("confirmed", "dismissed"):
         raise CaseClosed(f"Case {case.number} is already {case.state}.")
     if outcome not in OUTCOMES:
         raise ReasonRequired(f"decision must be one of {', '.join(OUTCOMES)}", field="decision")
+    if outcome == "confirm" and case.state != "appealed" and category not in CATEGORIES:
+        raise CategoryRequired(
+            f"A confirmation needs a category: {', '.join(CATEGORIES)}", field="category"
+        )
     senior = reviewer.role in SPECIALISTS
     if case.needs_specialist and not senior and outcome != "request_info":
         raise SpecialistRequired("This case was escalated to a child-safety specialist.")
@@ -241,24 +264,61 @@ def _dismiss(session: Session, case: Case, reviewer: User) -> None:
     if restricted:
         actor = f"user:{reviewer.username}"
         for _, item in items_of(session, case):
-            enforcement.restore_content(
-                session, item, case_id=case.id, actor=actor, reason="dismissed after review"
-            )
+            if not _held_elsewhere(session, case, item):
+                enforcement.restore_content(
+                    session, item, case_id=case.id, actor=actor, reason="dismissed after review"
+                )
     case.state, case.decided_at = "dismissed", utcnow()
     reviewers = len({d.reviewer_id for d in decisions_of(session, case)})
     tell_reporter(session, case, "dismissed", _dismissal_message(reviewers))
 
 
 def _decide_appeal(session: Session, case: Case, reviewer: User, outcome: str) -> None:
-    """Uphold (confirm) keeps the removal; overturn (dismiss) puts the content back."""
-    actor = f"user:{reviewer.username}"
+    """Rejecting (confirm) keeps the removal. Granting (dismiss) puts back only the item the
+    uploader appealed, and for child sexual abuse material only once two different
+    specialists have granted it; the rest of the case stays removed."""
+    from takedown.cases.appeals import open_appeal
+
+    appeal = open_appeal(session, case)
+    if outcome == "confirm" or appeal is None:
+        case.state, case.decided_at = "confirmed", utcnow()
+        return
+    grants = {
+        d.reviewer_id
+        for d in decisions_of(session, case)
+        if d.outcome == "dismiss" and d.created_at >= appeal.created_at
+    }
+    if (case.category or "").startswith("csam") and len(grants | {reviewer.id}) < 2:
+        return  # stays "appealed" until a second, different specialist agrees
+    item = session.get(ContentItem, appeal.content_id) if appeal.content_id else None
+    if item is not None:
+        enforcement.reinstate_content(
+            session,
+            item,
+            case_id=case.id,
+            actor=f"user:{reviewer.username}",
+            reason="appeal granted",
+        )
+        matching.unbank_content(session, [item.id])
     case.state, case.decided_at = "confirmed", utcnow()
-    if outcome == "dismiss":
-        for _, item in items_of(session, case):
-            enforcement.reinstate_content(
-                session, item, case_id=case.id, actor=actor, reason="appeal upheld"
+
+
+def _held_elsewhere(session: Session, case: Case, item: ContentItem) -> bool:
+    """Whether another open case still protects this item (it must stay hidden)."""
+    return (
+        session.scalar(
+            select(Case.id)
+            .join(CaseItem, CaseItem.case_id == Case.id)
+            .where(
+                CaseItem.content_id == item.id,
+                Case.id != case.id,
+                Case.state.in_(("open", "restricted", "pending_second_review")),
+                Case.restricted_at.is_not(None),
             )
-        case.state = "dismissed"
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _dismissal_message(reviewers: int) -> str:

@@ -51,7 +51,11 @@ def submit_report(
     priority = triage.priority_for(
         data.reporter_role, data.minor_depicted, data.law_enforcement_case_number
     )
+    # One report at a time per repost family, so simultaneous reports share one case.
+    triage.lock_families(session, items)
     case = cases.case_for_content(session, items)
+    if case is not None and case.state == "confirmed" and not cases.holds_all(session, case, items):
+        case = None  # something not yet decided: a new incident gets its own case and review
     if case is None:
         case = cases.open_case(
             session,
@@ -66,10 +70,12 @@ def submit_report(
     pin = pins.new_pin()
     report = _store(session, case, data, channel, pins.hash_pin(pin))
     due = _take_it_down(session, case, report, data)
-    if case.priority == "P0" and case.state in triage.PROTECTING:
+    if case.priority == "P0" and case.state != "confirmed":
         triage.protect(session, case, items, actor=f"report:{report.id}")
         if engine is not None:
             triage.propagate(session, engine, case, items, restrict=True)
+        # Copies uploaded while this transaction ran are not visible to it: look again.
+        triage.resweep_later(session, case)
     cases.tell_reporter(session, case, "received", _received_message(case, missing))
     return Receipt(
         case_number=case.number,

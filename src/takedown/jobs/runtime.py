@@ -6,12 +6,21 @@ from dataclasses import dataclass
 
 from takedown.config import Settings
 from takedown.db import Database
+from takedown.matching.engine import MatchEngine
 
 
 @dataclass
 class Runtime:
     settings: Settings
     db: Database
+    engine: MatchEngine | None = None
+
+    def matcher(self) -> MatchEngine:
+        """The process's match index (the server's, or one started for this worker)."""
+        if self.engine is None:
+            self.engine = MatchEngine(self.db.libpq_url()).start()
+            self.engine.wait_ready()
+        return self.engine
 
 
 _current: Runtime | None = None

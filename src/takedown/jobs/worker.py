@@ -19,6 +19,7 @@ def build_app(libpq_url: str) -> procrastinate.App:
     from takedown.cases import tasks as cases_tasks
     from takedown.enforcement import tasks as enforcement
     from takedown.legal import tasks as legal_tasks
+    from takedown.triage import tasks as triage_tasks
 
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=libpq_url),
@@ -30,6 +31,7 @@ def build_app(libpq_url: str) -> procrastinate.App:
     )
     enforcement.register(app)
     cases_tasks.register(app)
+    triage_tasks.register(app)
     legal_tasks.register(app)
     # Registered on each app itself: procrastinate renames the tasks of a shared blueprint,
     # so a second worker in one process would look for doubled names.

@@ -21,6 +21,7 @@ from takedown.matching.service import (
     set_bank_enabled,
     set_entry_enabled,
     stored_query,
+    unbank_content,
 )
 
 __all__ = [
@@ -48,5 +49,6 @@ __all__ = [
     "set_bank_enabled",
     "set_entry_enabled",
     "stored_query",
+    "unbank_content",
     "warm_up",
 ]

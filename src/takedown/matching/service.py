@@ -223,6 +223,20 @@ def bank_content(
     return add_entries(session, bank, entries, case_id=case_id)
 
 
+def unbank_content(session: Session, content_ids: list[int]) -> int:
+    """Disable the confirmed bank's entries taken from these items (an appeal granted)."""
+    bank = session.scalar(select(Bank).where(Bank.name == CONFIRMED_BANK))
+    if bank is None:
+        return 0
+    keys = [f"content:{i}" for i in content_ids]
+    result = session.execute(
+        update(BankEntry)
+        .where(BankEntry.bank_id == bank.id, BankEntry.entry_id.in_(keys))
+        .values(enabled=False)
+    )
+    return result.rowcount or 0
+
+
 @dataclass
 class BankMatch:
     bank: str

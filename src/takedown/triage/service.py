@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from takedown import audit, cases, enforcement
@@ -27,6 +28,12 @@ def priority_for(reporter_role: str, minor_depicted: str, le_case_number: str | 
     ):
         return "P1"
     return "P2"
+
+
+def lock_families(session: Session, items: list[ContentItem]) -> None:
+    """Serialise reports on the same repost families until this transaction ends."""
+    for root in sorted({item.root_id or item.id for item in items}):
+        session.execute(text("SELECT pg_advisory_xact_lock(7236100, :r)"), {"r": root})
 
 
 def queue_for(reporter_role: str, minor_depicted: str, priority: str) -> str:
@@ -92,7 +99,7 @@ def on_new_content(session: Session, item: ContentItem) -> str:
     case = cases.case_for_content(session, [item])
     if case is None:
         return "allow"
-    if case.state == "confirmed":
+    if case.state in ("confirmed", "appealed"):
         cases.add_items(session, case, [item], "repost")
         enforcement.remove_content(
             session, item, case_id=case.id, actor="system", reason="repost of removed content"
@@ -106,7 +113,7 @@ def on_new_content(session: Session, item: ContentItem) -> str:
             data={"case": case.number},
         )
         return "block"
-    if case.priority == "P0" and case.state in PROTECTING:
+    if case.state in PROTECTING and (case.priority == "P0" or case.restricted_at is not None):
         protect(session, case, [item], actor="system", reason="repost")
         return "hold"
     return "allow"

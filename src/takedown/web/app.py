@@ -46,7 +46,11 @@ def create_app(
         app.state.matcher = MatchEngine(database.libpq_url()).start()
         await asyncio.to_thread(app.state.matcher.wait_ready)
         stop = asyncio.Event()
-        worker = asyncio.create_task(_worker(settings, database, stop)) if run_worker else None
+        worker = (
+            asyncio.create_task(_worker(settings, database, app.state.matcher, stop))
+            if run_worker
+            else None
+        )
         try:
             yield
         finally:
@@ -102,10 +106,12 @@ def create_app(
     return app
 
 
-async def _worker(settings: Settings, db: Database, stop: asyncio.Event) -> None:
+async def _worker(
+    settings: Settings, db: Database, engine: MatchEngine, stop: asyncio.Event
+) -> None:
     from takedown.jobs.worker import run_worker
 
     try:
-        await run_worker(Runtime(settings=settings, db=db), stop=stop)
+        await run_worker(Runtime(settings=settings, db=db, engine=engine), stop=stop)
     except Exception:
         log.exception("in-process worker stopped")
