@@ -69,6 +69,7 @@ def settings(
 ) -> Settings:
     return Settings(
         smtp_host="127.0.0.1",
+        media_fetch_private_hosts=True,  # the tests' fake media server is on loopback
         smtp_port=smtp_sink.port,
         environment="test",
         database_url=pg_url,

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     escalate_before_minutes: int = Field(
         15, description="alert supervisors this long before a deadline"
     )
+    media_fetch_private_hosts: bool = Field(
+        False, description="let evidence/NCMEC fetch media_url from private addresses"
+    )
     worker_concurrency: int = Field(4, description="jobs a worker runs at once")
     log_level: str = Field("INFO", description="logging level")
     # Legal duties (src/takedown/legal): NCMEC, evidence, DSA statements.

@@ -134,3 +134,22 @@ def test_errors_are_logged(client, caplog):
     with caplog.at_level(logging.WARNING, logger="takedown.web"):
         client.post("/v1/reports", json={})
     assert any("invalid_input" in rec.getMessage() for rec in caplog.records)
+
+
+def test_nul_characters_and_odd_ids_get_4xx_not_500(client, platform):
+    headers = {"authorization": f"Bearer {platform['api_key']}"}
+    r = client.post("/v1/content", json={"id": "a\x00b", "author_id": "x"}, headers=headers)
+    _error(r, 422, "invalid_input")
+    r = client.post("/v1/content/a%00b/views", json={"count": 1}, headers=headers)
+    assert r.status_code in (404, 422), r.text
+    for ref in ("%C2%B2", "99999999999999999999"):
+        r = client.get(f"/v1/cases/{ref}", headers={"authorization": "Bearer tdu_x"})
+        assert r.status_code == 401  # identity first
+    r = client.get("/v1/reports/TD-AAAA%00AAAA", headers={"x-report-pin": "1"})
+    assert r.status_code in (404, 422), r.text
+
+
+def test_a_report_with_a_nul_character_is_kept(client, platform):
+    ids = seed_family(client, platform["api_key"])
+    r = report(client, [ids["video"]], statement="I was 13\x00 and scared")
+    assert r.status_code == 201, r.text

@@ -49,7 +49,10 @@ def render(body: str, values: dict[str, str]) -> str:
         raise UnfilledPlaceholder(
             f"Fill in: {', '.join(missing)}", field="placeholders", missing=missing
         )
-    return body.format(**{p: values[p] for p in placeholders(body)})
+    try:
+        return body.format(**{p: values[p] for p in placeholders(body)})
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
+        raise InvalidInput(f"This template cannot be filled in: {exc}", field="template") from None
 
 
 def ensure_defaults(session: Session) -> None:

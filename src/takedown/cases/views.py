@@ -17,7 +17,7 @@ from takedown.triage import uploaders
 
 
 def find_case(session: Session, ref: str) -> Case:
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit() and len(ref) < 10:
         return get_case(session, int(ref))
     case = session.scalar(select(Case).where(Case.number == ref.upper()))
     if case is None:

@@ -27,6 +27,7 @@ class Post:
     visible: bool = True
     shareable: bool = True
     views: int = 0
+    last_action_id: int = 0
 
 
 @dataclass
@@ -83,6 +84,11 @@ class SimPlatform:
         data = event["data"]
         post = self.posts.get(data.get("content_id", ""))
         kind = event["type"]
+        if post is not None:
+            # Apply only newer actions: a retried old event must not undo a newer one.
+            if data.get("action_id", 0) <= post.last_action_id:
+                return
+            post.last_action_id = data.get("action_id", 0)
         if kind == "account.suspended":
             self.suspended.add(data["account_id"])
         elif post and kind in ("content.restricted", "content.removed"):

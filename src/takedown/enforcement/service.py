@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from takedown import audit
@@ -154,6 +154,27 @@ def _notify(
     platform = get_platform(session, platform_id)
     if not platform.webhook_url:
         return
+    content_id = data.get("content_id")
+    if content_id is not None:
+        # A newer state of the same item makes older undelivered ones wrong: never send
+        # them after it (platforms should also apply only increasing `action_id`s).
+        # SKIP LOCKED: one being delivered right now is older and goes out first anyway;
+        # waiting for it (while this transaction holds the audit lock) would deadlock.
+        stale = session.scalars(
+            select(WebhookDelivery.id)
+            .where(
+                WebhookDelivery.platform_id == platform_id,
+                WebhookDelivery.status == "pending",
+                WebhookDelivery.payload["content_id"].astext == str(content_id),
+            )
+            .with_for_update(skip_locked=True)
+        ).all()
+        if stale:
+            session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id.in_(stale))
+                .values(status="superseded")
+            )
     delivery = WebhookDelivery(
         message_id=f"msg_{uuid.uuid4().hex}",
         platform_id=platform_id,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import httpx
 import procrastinate
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from takedown import audit
 from takedown.db.base import utcnow
@@ -19,12 +20,42 @@ from takedown.platforms import get_platform
 
 log = logging.getLogger(__name__)
 FAN_OUT = 16
+SWEEP_GRACE = timedelta(minutes=5)
 
 
 def register(app: procrastinate.App) -> None:
     """Each worker's app gets its own task objects (procrastinate renames shared ones)."""
     app.task(name=BATCH_TASK, queue="webhooks")(deliver_webhooks)
     app.task(name=DELIVER_TASK, queue="webhooks")(deliver_webhook)
+    sweep = app.task(name="enforcement:sweep_deliveries", queue="maintenance")(sweep_deliveries)
+    app.periodic(cron="* * * * *", periodic_id="sweep_deliveries")(sweep)
+
+
+def sweep_deliveries(timestamp: int) -> int:
+    """Pending deliveries long past their next attempt lost their job (a crash, a bug):
+    queue them again. A delivery is never left pending for good."""
+    rt = runtime.current()
+    overdue = utcnow() - SWEEP_GRACE
+    with rt.db.session() as session:
+        ids = list(
+            session.scalars(
+                select(WebhookDelivery.id)
+                .where(
+                    WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at < overdue
+                )
+                .with_for_update(skip_locked=True)
+            )
+        )
+        for delivery_id in ids:
+            session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == delivery_id)
+                .values(next_attempt_at=utcnow())
+            )
+            enqueue(session, DELIVER_TASK, queue="webhooks", delivery_id=delivery_id)
+        if ids:
+            log.warning("re-queued %d stranded webhook deliveries", len(ids))
+        return len(ids)
 
 
 def deliver_webhooks(delivery_ids: list[int]) -> None:
@@ -68,7 +99,7 @@ def deliver_webhook(delivery_id: int) -> None:
 def _attempt(url: str, headers: dict[str, str], body: str, timeout: float) -> str | None:
     try:
         response = webhooks.send(url, headers, body, timeout)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         return f"{type(exc).__name__}: {exc}"
     if 200 <= response.status_code < 300:
         return None

@@ -70,6 +70,16 @@ class ReportIn(BaseModel):
         None, description="a request under the TAKE IT DOWN Act: removal within 48 hours"
     )
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        """NUL cannot be stored in PostgreSQL text: drop it rather than lose the report."""
+        if isinstance(value, str):
+            return value.replace("\x00", "")
+        if isinstance(value, list):
+            return [v.replace("\x00", "") if isinstance(v, str) else v for v in value]
+        return value
+
     @field_validator("content")
     @classmethod
     def _non_empty_refs(cls, refs: list[str]) -> list[str]:

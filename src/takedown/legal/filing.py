@@ -136,7 +136,14 @@ def _prepare(
     uploads = [
         (m, data)
         for m in facts.media
-        if (data := media_fetch.fetch(m.root.media_url, settings.max_upload_bytes)) is not None
+        if (
+            data := media_fetch.fetch(
+                m.root.media_url,
+                settings.max_upload_bytes,
+                allow_private=settings.media_fetch_private_hosts,
+            )
+        )
+        is not None
     ]
     return Prepared(xml, facts, row.ncmec_report_id, uploads)
 

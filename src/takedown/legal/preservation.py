@@ -98,7 +98,11 @@ def preserve(session: Session, settings: Settings, case_id: int) -> EvidenceHold
 def _bundle(session: Session, settings: Settings, facts: CaseFacts) -> dict[str, bytes]:
     files = {"record.json": json.dumps(_record(session, facts), indent=2, default=str).encode()}
     for media in facts.media:
-        data = media_fetch.fetch(media.root.media_url, settings.max_upload_bytes)
+        data = media_fetch.fetch(
+            media.root.media_url,
+            settings.max_upload_bytes,
+            allow_private=settings.media_fetch_private_hosts,
+        )
         if data is not None:
             files[f"media-{safe_name(media.root.external_id)}.bin"] = data
     return files

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from takedown import audit
@@ -227,21 +227,20 @@ def resolve_refs(session: Session, refs: list[str]) -> tuple[list[ContentItem], 
 
 
 def _resolve_one(session: Session, ref: str) -> ContentItem | None:
-    if not ref:
+    """A link matches the item registered with that link; an id (or a link's last segment,
+    when no item has that link) must name exactly one item across platforms."""
+    if not ref or "\x00" in ref:
         return None
-    candidates = {ref}
     url = _normal_url(ref)
     if url:
-        candidates.add(url)
-        last = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
-        if last:
-            candidates.add(last)
-    return session.scalar(
-        select(ContentItem)
-        .where(or_(ContentItem.external_id.in_(candidates), ContentItem.url.in_(candidates)))
-        .order_by(ContentItem.id)
-        .limit(1)
-    )
+        by_url = session.scalars(select(ContentItem).where(ContentItem.url == url).limit(2)).all()
+        if len(by_url) == 1:
+            return by_url[0]
+        ref = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    by_id = session.scalars(
+        select(ContentItem).where(ContentItem.external_id == ref).limit(2)
+    ).all()
+    return by_id[0] if len(by_id) == 1 else None
 
 
 def _normal_url(url: str | None) -> str | None:

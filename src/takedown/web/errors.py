@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from takedown.errors import TakedownError
@@ -65,6 +66,26 @@ def install(app: FastAPI) -> None:
         log.warning("%s %s %s %s", request.method, request.url.path, exc.status_code, code)
         return JSONResponse(
             {"error": {"code": code, "message": str(exc.detail)}}, status_code=exc.status_code
+        )
+
+    @app.exception_handler(DataError)
+    async def unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # e.g. a NUL character, a number or a text too large for its column
+        log.warning(
+            "%s %s 422 invalid_input (database refused: %s)",
+            request.method,
+            request.url.path,
+            type(exc.orig).__name__,
+        )
+        return JSONResponse(
+            {
+                "error": {
+                    "code": "invalid_input",
+                    "message": "Part of the request cannot be stored: a value is too "
+                    "long or contains a character that is not allowed.",
+                }
+            },
+            status_code=422,
         )
 
     @app.exception_handler(Exception)

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from takedown import people, platforms
 from takedown.cases.dashboard import figures
-from takedown.errors import TakedownError
+from takedown.errors import InvalidInput, TakedownError
 from takedown.web.auth import check_csrf, page_caller
 from takedown.web.deps import DatabaseDep
 from takedown.web.pages.charts import bars
@@ -74,7 +74,10 @@ async def create_key(request: Request, db: DatabaseDep) -> Response:
             caller = page_caller(session, request)
             check_csrf(caller, str(form.get("csrf", "")))
             people.require(caller.user, ("admin",), "manage API keys")
-            platform = platforms.get_platform(session, int(str(form.get("platform_id", "0"))))
+            raw_id = str(form.get("platform_id", ""))
+            if not (raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 10):
+                raise InvalidInput("Choose a platform.", field="platform_id")
+            platform = platforms.get_platform(session, int(raw_id))
             new = platforms.create_key(
                 session,
                 platform,
