@@ -56,8 +56,13 @@ def test_messages_need_every_placeholder_and_reach_status_page_and_email(
     ids = seed_family(client, platform["api_key"])
     address = f"{uid('mum')}@example.org"
     case = report(client, [ids["video"]], reporter_role="parent_guardian", contact=address).json()
+    # Someone else reports the same content (it could be the uploader, fishing).
+    other = report(client, [ids["repost1"]], reporter_role="platform_user").json()
+    assert other["case_number"] == case["case_number"]
     with login(live.url, make_user(db, "reviewer")) as browser:
         token = csrf(browser, f"/cases/{case['case_number']}")
+        page = browser.get(f"/cases/{case['case_number']}").text
+        to = re.search(r'<option value="(\d+)">report 1: parent guardian', page).group(1)
         url = f"/cases/{case['case_number']}/message"
         blank = browser.post(
             url,
@@ -88,11 +93,14 @@ def test_messages_need_every_placeholder_and_reach_status_page_and_email(
                 "template": "need_more_information",
                 "value_question": question,
                 "action": "send",
+                "report_id": to,
             },
         )
         assert sent.status_code == 200 and "Message sent" in sent.text
     updates = status(client, case["case_number"], case["pin"])["updates"]
     assert question in updates[-1]["message"]
+    others = status(client, other["case_number"], other["pin"])["updates"]
+    assert all(question not in u["message"] for u in others)
     mail = wait_for(lambda: smtp_sink.to(address), what="the e-mail")
     assert question in mail[0].get_content() and case["case_number"] in mail[0]["Subject"]
 

@@ -6,8 +6,13 @@ from takedown.legal import media
 
 
 def test_loopback_and_private_addresses_are_refused():
-    for url in ("http://127.0.0.1:9/x", "http://10.0.0.1/x", "http://169.254.169.254/latest",
-                "http://[::1]/x", "http://localhost/x"):
+    for url in (
+        "http://127.0.0.1:9/x",
+        "http://10.0.0.1/x",
+        "http://169.254.169.254/latest",
+        "http://[::1]/x",
+        "http://localhost/x",
+    ):
         assert media.fetch(url, 1000) is None, url
 
 

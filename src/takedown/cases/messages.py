@@ -83,26 +83,27 @@ def send(
     text: str,
     *,
     actor: str,
+    report_id: int,
     kind: str = "message",
 ) -> int:
-    """Show the message on the status page and e-mail it to reporters who gave an address."""
-    tell_reporter(session, case, kind, text)
+    """Show the message to one report's reporter (status page, and e-mail if they gave one).
+    Others who reported the same content, the uploader among them perhaps, never see it."""
+    report = session.get(Report, report_id)
+    if report is None or report.case_id != case.id:
+        raise InvalidInput("Choose which reporter the message is for.", field="report_id")
+    tell_reporter(session, case, kind, text, report_id=report.id)
     audit.record(
         session,
         "reporter.messaged",
         actor=actor,
         subject_type="case",
         subject_id=case.id,
-        data={"kind": kind},
+        data={"kind": kind, "report_id": report.id},
     )
-    addresses = [
-        c
-        for c in session.scalars(select(Report.contact).where(Report.case_id == case.id))
-        if c and EMAIL.match(c)
-    ]
-    for address in set(addresses):
-        _email(settings, address, f"Your report {case.number}", text)
-    return len(set(addresses))
+    if report.contact and EMAIL.match(report.contact):
+        _email(settings, report.contact, f"Your report {case.number}", text)
+        return 1
+    return 0
 
 
 def _email(settings: Settings, to: str, subject: str, text: str) -> None:

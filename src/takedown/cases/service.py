@@ -99,16 +99,17 @@ def items_of(session: Session, case: Case) -> list[tuple[CaseItem, ContentItem]]
     return [(ci, item) for ci, item in rows]
 
 
-def tell_reporter(session: Session, case: Case, kind: str, message: str) -> None:
-    session.add(CaseUpdate(case_id=case.id, kind=kind, message=message))
+def tell_reporter(
+    session: Session, case: Case, kind: str, message: str, report_id: int | None = None
+) -> None:
+    session.add(CaseUpdate(case_id=case.id, kind=kind, message=message, report_id=report_id))
 
 
-def updates_of(session: Session, case: Case) -> list[CaseUpdate]:
-    return list(
-        session.scalars(
-            select(CaseUpdate).where(CaseUpdate.case_id == case.id).order_by(CaseUpdate.id)
-        )
-    )
+def updates_of(session: Session, case: Case, report_id: int | None = None) -> list[CaseUpdate]:
+    """What one reporter may read: the case's news, and the messages addressed to them."""
+    query = select(CaseUpdate).where(CaseUpdate.case_id == case.id)
+    query = query.where((CaseUpdate.report_id.is_(None)) | (CaseUpdate.report_id == report_id))
+    return list(session.scalars(query.order_by(CaseUpdate.id)))
 
 
 def get_case(session: Session, case_id: int, *, lock: bool = False) -> Case:

@@ -78,6 +78,7 @@ def case_detail(session: Session, case: Case, viewer: User) -> dict[str, object]
                 "age_at_time": r.age_at_time,
                 "statement": r.statement,
                 "law_enforcement_case_number": r.law_enforcement_case_number,
+                "contact": bool(r.contact),
                 "content": r.content_refs,
                 "created_at": r.created_at,
             }

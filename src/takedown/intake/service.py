@@ -186,28 +186,34 @@ def _received_message(case: Case, missing: list[str]) -> str:
 
 def status(session: Session, settings: Settings, case_number: str, pin: str) -> PublicStatus:
     """What the reporter may see, once the PIN matches one of the case's reports."""
-    case = case_for_reporter(session, settings, case_number, pin)
+    case, report_id = _reporter(session, settings, case_number, pin)
     audit.record(
         session, "case.status_viewed", actor="reporter", subject_type="case", subject_id=case.id
     )
-    return _public_status(session, case)
+    return _public_status(session, case, report_id)
 
 
 def case_for_reporter(session: Session, settings: Settings, case_number: str, pin: str) -> Case:
     """The case, if the PIN matches one of its reports (wrong PINs count toward a lock)."""
+    return _reporter(session, settings, case_number, pin)[0]
+
+
+def _reporter(session: Session, settings: Settings, case_number: str, pin: str) -> tuple[Case, int]:
+    """The case and the report whose PIN this is."""
     case = session.scalar(select(Case).where(Case.number == case_number.strip().upper()))
     if case is None:
         raise CaseNotFound("No case matches this case number and PIN.", field="pin")
     now = utcnow()
     if case.pin_locked_until and case.pin_locked_until > now:
         raise StatusLocked("Too many wrong PINs. Try again in a few minutes.", field="pin")
-    hashes = session.scalars(select(Report.pin_hash).where(Report.case_id == case.id))
-    if not any(pins.check_pin(pin.strip(), h) for h in hashes):
+    rows = session.execute(select(Report.id, Report.pin_hash).where(Report.case_id == case.id))
+    report_id = next((rid for rid, h in rows if pins.check_pin(pin.strip(), h)), None)
+    if report_id is None:
         _count_failure(session, settings, case, now)
         raise CaseNotFound("No case matches this case number and PIN.", field="pin")
     if case.pin_failures:
         case.pin_failures = 0
-    return case
+    return case, report_id
 
 
 def _count_failure(session: Session, settings: Settings, case: Case, now: datetime) -> None:
@@ -231,7 +237,7 @@ def _count_failure(session: Session, settings: Settings, case: Case, now: dateti
         conn.commit()
 
 
-def _public_status(session: Session, case: Case) -> PublicStatus:
+def _public_status(session: Session, case: Case, report_id: int | None) -> PublicStatus:
     items = [item for _, item in cases.items_of(session, case)]
     return PublicStatus(
         case_number=case.number,
@@ -244,6 +250,6 @@ def _public_status(session: Session, case: Case) -> PublicStatus:
         removed_items=sum(1 for i in items if i.visibility == "removed"),
         updates=[
             StatusItem(kind=u.kind, message=u.message, at=u.created_at.isoformat())
-            for u in cases.updates_of(session, case)
+            for u in cases.updates_of(session, case, report_id)
         ],
     )

@@ -200,8 +200,14 @@ async def message(request: Request, ref: str, db: DatabaseDep, settings: Setting
                 body = messages.template(session, name).body
                 text = messages.render(body, {"case_number": case.number, **values})
                 if action == "send":
+                    to = str(form.get("report_id", ""))
                     messages.send(
-                        session, settings, case, text, actor=f"user:{caller.user.username}"
+                        session,
+                        settings,
+                        case,
+                        text,
+                        actor=f"user:{caller.user.username}",
+                        report_id=int(to) if to.isascii() and to.isdigit() else 0,
                     )
             except TakedownError as exc:
                 return _case_view(request, ref, db, error=exc.message, status=exc.status)
