@@ -10,9 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 from takedown import people, platforms
 from takedown.cases.dashboard import figures
 from takedown.errors import InvalidInput, TakedownError
+from takedown.legal.charts import bars
 from takedown.web.auth import check_csrf, page_caller
 from takedown.web.deps import DatabaseDep
-from takedown.web.pages.charts import bars
 from takedown.web.pages.render import error_page, page
 
 router = APIRouter(include_in_schema=False)
@@ -30,11 +30,10 @@ def dashboard(request: Request, db: DatabaseDep) -> Response:
         data = figures(session)
     days = data["per_day"]
     charts = {
-        "reports": bars("Reports per day", [d["day"] for d in days], [d["reports"] for d in days]),
+        "reports": bars("Reports per day", {d["day"]: d["reports"] for d in days}),
         "views": bars(
-            "Views after the first report, per day of report",
-            [d["day"] for d in days],
-            [d["views_after_report"] for d in days],
+            "Views after the first report, by day of report",
+            {d["day"]: d["views_after_report"] for d in days},
         ),
     }
     return page(request, "dashboard.html", {"caller": caller, "data": data, "charts": charts})
