@@ -212,3 +212,14 @@ def test_production_needs_an_evidence_key(tmp_path):
     with pytest.raises(RuntimeError, match="32 bytes"):
         master_key(Settings(environment="test", data_dir=tmp_path, evidence_master_key="c2hvcnQ="))
     assert not (tmp_path / "evidence-master.key").exists()  # production never makes one
+
+
+def test_evidence_stays_within_the_openers_queues(sealed, client, db):
+    from tests.console.helpers import make_user
+
+    outsider = make_user(db, "law_enforcement_liaison", queues=["general"])
+    refused = client.get(
+        f"/v1/evidence/{sealed['number']}",
+        headers={"authorization": f"Bearer {outsider['api_key']}"},
+    )
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "evidence_forbidden"

@@ -151,8 +151,11 @@ def _require_role(user: User) -> None:
 def open_evidence(
     session: Session, settings: Settings, case: Case, user: User, purpose: str
 ) -> dict[str, bytes]:
-    """Decrypt a case's evidence for an allowed role; the opening is audited first."""
+    """Decrypt a case's evidence for an allowed role, in one of their queues (an admin sees
+    every queue); the opening is audited first."""
     _require_role(user)
+    if user.role != "admin" and case.queue not in (user.queues or []):
+        raise EvidenceForbidden(f"Case {case.number} is not in your queues.")
     hold = hold_for(session, case.id)
     if hold.state != "stored" or not hold.directory:
         raise NoEvidence(f"Evidence for {case.number} is {hold.state}.")
