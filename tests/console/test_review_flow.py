@@ -48,6 +48,9 @@ def test_a_claim_keeps_others_off(client, platform, live, db):
         taken = b.post(f"/v1/cases/{case['case_number']}/claim")
         assert taken.status_code == 409 and taken.json()["error"]["code"] == "claimed_by_other"
         assert a.post(f"/v1/cases/{case['case_number']}/claim").status_code == 200  # extend
+        blocked = _decide(b, case["case_number"], "escalate", "not mine to decide")
+        assert blocked.status_code == 409 and blocked.json()["error"]["code"] == "claimed_by_other"
+        assert _decide(a, case["case_number"], "escalate", "needs a specialist").status_code == 200
 
 
 def test_messages_need_every_placeholder_and_reach_status_page_and_email(

@@ -7,17 +7,13 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from takedown import audit
+from takedown.cases.errors import ClaimedByOther
 from takedown.cases.models import Case
 from takedown.cases.service import get_case
 from takedown.db.base import utcnow
-from takedown.errors import Conflict
 from takedown.people.models import User
 
 LEASE = timedelta(minutes=15)
-
-
-class ClaimedByOther(Conflict):
-    code = "claimed_by_other"
 
 
 def claim(session: Session, case_id: int, user: User) -> Case:

@@ -19,3 +19,7 @@ class SpecialistRequired(Forbidden):
 
 class CategoryRequired(InvalidInput):
     code = "category_required"
+
+
+class ClaimedByOther(Conflict):
+    code = "claimed_by_other"

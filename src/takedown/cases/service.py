@@ -12,6 +12,7 @@ from takedown import audit, enforcement, matching
 from takedown.cases.errors import (
     CaseClosed,
     CategoryRequired,
+    ClaimedByOther,
     ReasonRequired,
     SameReviewer,
     SpecialistRequired,
@@ -197,6 +198,9 @@ def _check_allowed(
         raise CategoryRequired(
             f"A confirmation needs a category: {', '.join(CATEGORIES)}", field="category"
         )
+    now = utcnow()
+    if case.claimed_by_id not in (None, reviewer.id) and (case.claim_expires_at or now) > now:
+        raise ClaimedByOther("Another reviewer has claimed this case and is working on it.")
     senior = reviewer.role in SPECIALISTS
     if case.needs_specialist and not senior and outcome != "request_info":
         raise SpecialistRequired("This case was escalated to a child-safety specialist.")
