@@ -77,7 +77,7 @@ def second_process(settings):
         except httpx.HTTPError:
             return False
 
-    wait_for(healthy, timeout=60, what="second process")
+    wait_for(healthy, timeout=120, what="second process")
     yield url
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=30)
@@ -88,7 +88,8 @@ def test_a_hash_added_to_a_bank_is_matched_by_another_running_process(
 ):
     data = image(909)
     with httpx.Client(base_url=second_process, timeout=30) as other:
-        assert check(other, platform["api_key"], copy_of(data)).json()["verdict"] == "allow"
+        before = check(other, platform["api_key"], copy_of(data)).json()
+        assert before["verdict"] == "allow", before
         with db.session() as session:
             bank = matching.create_bank(session, uid("live"), "block")
             matching.add_entries(
@@ -100,6 +101,7 @@ def test_a_hash_added_to_a_bank_is_matched_by_another_running_process(
         wait_for(
             lambda: check(other, platform["api_key"], copy_of(data)).json()["verdict"] == "block",
             what="the other process to match the new hash",
+            timeout=90,
         )
         lag = time.monotonic() - committed
     with capsys.disabled():
