@@ -155,3 +155,43 @@ def test_terminal_errors_fail_the_report_and_say_why(
     assert filing.file_report(db, wrong, report_id) == "failed"
     with db.session() as session:
         assert "NCMEC 3000" in session.get(NcmecReport, report_id).last_error
+
+
+def test_a_filing_whose_job_was_lost_is_queued_again(client, platform, staff, db):
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    from takedown.db.base import utcnow
+    from takedown.legal.tasks import sweep_pending
+    from tests.e2e.helpers import report as e2e_report
+    from tests.e2e.helpers import seed_family
+
+    ids = seed_family(client, platform["api_key"])
+    number = e2e_report(client, [ids["video"]]).json()["case_number"]
+    confirm(client, staff["child_safety_specialist"][1], number, "csam_a1")
+    with db.session() as session:
+        session.execute(
+            text(
+                "UPDATE ncmec_reports SET state = 'pending', next_attempt_at = NULL, "
+                "created_at = :t WHERE case_id = (SELECT id FROM cases WHERE number = :n)"
+            ),
+            {"t": utcnow() - timedelta(hours=1), "n": number},
+        )
+        before = session.execute(
+            text(
+                "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'legal:submit_ncmec' "
+                "AND lock = (SELECT 'ncmec:' || id FROM cases WHERE number = :n)"
+            ),
+            {"n": number},
+        ).scalar_one()
+    assert sweep_pending(0) >= 1
+    with db.session() as session:
+        after = session.execute(
+            text(
+                "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'legal:submit_ncmec' "
+                "AND lock = (SELECT 'ncmec:' || id FROM cases WHERE number = :n)"
+            ),
+            {"n": number},
+        ).scalar_one()
+    assert after == before + 1

@@ -262,8 +262,8 @@ def _dismiss(session: Session, case: Case, reviewer: User) -> None:
             case,
             "second_review",
             "A reviewer looked at your report. Because it concerns a child, a second, "
-            "more senior reviewer must look at it too. The content stays hidden "
-            "until then.",
+            "more senior reviewer must look at it too."
+            + (" The content stays hidden until then." if _any_hidden(session, case) else ""),
         )
         return
     if restricted:
@@ -306,6 +306,10 @@ def _decide_appeal(session: Session, case: Case, reviewer: User, outcome: str) -
         )
         matching.unbank_content(session, [item.id])
     case.state, case.decided_at = "confirmed", utcnow()
+
+
+def _any_hidden(session: Session, case: Case) -> bool:
+    return any(item.visibility == "restricted" for _, item in items_of(session, case))
 
 
 def _held_elsewhere(session: Session, case: Case, item: ContentItem) -> bool:

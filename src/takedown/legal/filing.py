@@ -52,11 +52,11 @@ def start_report(session: Session, case: Case, category: str) -> NcmecReport:
         subject_id=case.id,
         data={"category": category},
     )
-    _enqueue(session, row)
+    enqueue_filing(session, row)
     return row
 
 
-def _enqueue(session: Session, row: NcmecReport, at=None) -> None:  # type: ignore[no-untyped-def]
+def enqueue_filing(session: Session, row: NcmecReport, at=None) -> None:  # type: ignore[no-untyped-def]
     enqueue(
         session,
         SUBMIT_TASK,
@@ -228,7 +228,7 @@ def _failed_attempt(db: Database, settings: Settings, report_id: int, exc: Excep
             return
         delay = settings.legal_backoff_base_s * 2 ** (row.attempts - 1)
         row.last_error, row.next_attempt_at = str(exc), utcnow() + timedelta(seconds=delay)
-        _enqueue(session, row, at=row.next_attempt_at)
+        enqueue_filing(session, row, at=row.next_attempt_at)
         log.warning("CyberTipline report %d attempt %d failed: %s", row.id, row.attempts, exc)
 
 

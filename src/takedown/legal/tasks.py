@@ -3,12 +3,21 @@ and sending statements of reasons. Each is a thin wrapper over a service functio
 
 from __future__ import annotations
 
-import procrastinate
+import logging
+from datetime import timedelta
 
-from takedown.jobs import runtime
+import procrastinate
+from sqlalchemy import or_, select
+
+from takedown.db.base import utcnow
+from takedown.jobs import enqueue, runtime
 from takedown.legal import dsa, filing, preservation, transparency_db
+from takedown.legal.models import EvidenceHold, NcmecReport
 
 PURGE_TASK = "legal:purge_evidence"
+SWEEP_TASK = "legal:sweep_pending"
+STALE_AFTER = timedelta(minutes=10)
+log = logging.getLogger(__name__)
 
 
 def register(app: procrastinate.App) -> None:
@@ -19,6 +28,38 @@ def register(app: procrastinate.App) -> None:
     app.task(name=dsa.SEND_TASK, queue="legal")(send_statement)
     purge = app.task(name=PURGE_TASK, queue="maintenance")(purge_evidence)
     app.periodic(cron="17 * * * *", periodic_id="purge_evidence")(purge)
+    sweep = app.task(name=SWEEP_TASK, queue="maintenance")(sweep_pending)
+    app.periodic(cron="*/5 * * * *", periodic_id="sweep_legal")(sweep)
+
+
+def sweep_pending(timestamp: int) -> int:
+    """A CyberTipline report or an evidence seal still pending long after its job should have
+    run lost that job (a crash, a bug): queue it again. Filing is safe to repeat: an
+    unfinished NCMEC report is retracted first, and NCMEC's 5102 proves a finished one."""
+    rt = runtime.current()
+    stale = utcnow() - STALE_AFTER
+    with rt.db.session() as session:
+        reports = session.scalars(
+            select(NcmecReport).where(
+                NcmecReport.state == "pending",
+                NcmecReport.created_at < stale,
+                or_(NcmecReport.next_attempt_at.is_(None), NcmecReport.next_attempt_at < stale),
+            )
+        ).all()
+        holds = session.scalars(
+            select(EvidenceHold.case_id).where(
+                EvidenceHold.state == "pending", EvidenceHold.created_at < stale
+            )
+        ).all()
+        for row in reports:
+            filing.enqueue_filing(session, row)  # same per-case lock as the first attempt
+        for case_id in holds:
+            enqueue(session, preservation.PRESERVE_TASK, queue="legal", case_id=case_id)
+        if reports or holds:
+            log.warning(
+                "re-queued %d CyberTipline filings and %d evidence seals", len(reports), len(holds)
+            )
+        return len(reports) + len(holds)
 
 
 def submit_ncmec(report_id: int) -> None:
