@@ -5,19 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from takedown import audit
 from takedown.config import Settings
 from takedown.db.base import utcnow
 from takedown.enforcement.models import Action, WebhookDelivery
-from takedown.jobs import enqueue
+from takedown.jobs import enqueue_batched
 from takedown.platforms import Account, ContentItem, get_account, get_platform
 
 DELIVER_TASK = "enforcement:deliver_webhook"
 BATCH_TASK = "enforcement:deliver_webhooks"
-_PENDING = "takedown_new_deliveries"
 
 
 # kind of action -> (states it applies from, state it leaves, event sent to the platform)
@@ -185,20 +184,7 @@ def _notify(
     )
     session.add(delivery)
     session.flush()
-    session.info.setdefault(_PENDING, []).append(delivery.id)
-
-
-@event.listens_for(Session, "before_commit")
-def _enqueue_deliveries(session: Session) -> None:
-    """One job per transaction sends all its webhooks at once (fan-out, not one by one)."""
-    ids = session.info.pop(_PENDING, None)
-    if ids:
-        enqueue(session, BATCH_TASK, queue="webhooks", delivery_ids=ids)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_deliveries(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+    enqueue_batched(session, BATCH_TASK, queue="webhooks", arg="delivery_ids", item=delivery.id)
 
 
 def backoff(settings: Settings, attempts: int) -> timedelta:

@@ -11,14 +11,14 @@ import logging
 from pathlib import Path
 
 import jsonschema
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.cases.models import CaseItem
 from takedown.config import Settings
 from takedown.enforcement.models import Action
 from takedown.intake.models import Report
-from takedown.jobs import enqueue
+from takedown.jobs import enqueue_batched
 from takedown.legal import categories
 from takedown.legal.errors import InvalidReport
 from takedown.legal.facts import latest_confirmation
@@ -31,7 +31,6 @@ SHARED_SCHEMA = (
 )
 SEND_BATCH_TASK = "legal:send_statements"
 SEND_TASK = "legal:send_statement"
-_PENDING = "takedown_new_statements"
 CONTENT_TYPES = {"video": "CONTENT_TYPE_VIDEO", "image": "CONTENT_TYPE_IMAGE"}
 CONTENT_TYPES["text"] = "CONTENT_TYPE_TEXT"
 SOURCES = {
@@ -194,20 +193,8 @@ def record(session: Session, action: Action, item: ContentItem) -> dict[str, obj
     )
     session.add(row)
     session.flush()
-    session.info.setdefault(_PENDING, []).append(row.id)
+    enqueue_batched(session, SEND_BATCH_TASK, queue="legal", arg="statement_ids", item=row.id)
     return statement
-
-
-@event.listens_for(Session, "before_commit")
-def _enqueue_statements(session: Session) -> None:
-    ids = session.info.pop(_PENDING, None)
-    if ids:
-        enqueue(session, SEND_BATCH_TASK, queue="legal", statement_ids=ids)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_statements(session: Session) -> None:
-    session.info.pop(_PENDING, None)
 
 
 def statements_for_case(session: Session, case_id: int) -> list[StatementOfReasons]:
