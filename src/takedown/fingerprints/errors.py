@@ -1,25 +1,25 @@
 """Domain errors of the fingerprints room: each has a stable `code` and an HTTP status.
 
-The web layer maps `FingerprintError` to a response once (status + code + message);
+They are `TakedownError`s, so the web layer maps them like every other domain error;
 `hash_path` turns them into `{"error": code, "message": ...}` lines.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from takedown.errors import TakedownError
 
 
-class FingerprintError(Exception):
+class FingerprintError(TakedownError):
     """Base of every error this room raises on purpose."""
 
-    code: ClassVar[str] = "unreadable"
-    http_status: ClassVar[int] = 422
+    code = "unreadable"
+    status = http_status = 422  # `http_status`: this room's own name for it
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, field="media")
 
-    def to_dict(self) -> dict[str, str]:
+    def as_line(self) -> dict[str, str]:
+        """The error as `takedown hash` prints it."""
         return {"error": self.code, "message": self.message}
 
 
@@ -51,14 +51,14 @@ class TooLarge(FingerprintError):
     """More bytes than the limit allows."""
 
     code = "too_large"
-    http_status = 413
+    status = http_status = 413
 
 
 class TooManyPixels(FingerprintError):
     """Declared dimensions over the pixel limit (decompression bomb), refused before decoding."""
 
     code = "too_many_pixels"
-    http_status = 413
+    status = http_status = 413
 
 
 class DecodeTimeout(FingerprintError):

@@ -134,9 +134,9 @@ def hash_path(
     try:
         out.update(_hash_file(Path(path), options, out))
     except FingerprintError as exc:
-        out.update(exc.to_dict())
+        out.update(exc.as_line())
     except Exception as exc:  # last net: a decoder bug must not stop a batch
-        out.update(UnreadableMedia(f"{type(exc).__name__}: {exc}").to_dict())
+        out.update(UnreadableMedia(f"{type(exc).__name__}: {exc}").as_line())
     return out
 
 

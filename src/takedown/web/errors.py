@@ -11,7 +11,6 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from takedown.errors import TakedownError
-from takedown.fingerprints import FingerprintError
 
 log = logging.getLogger("takedown.web")
 
@@ -32,16 +31,6 @@ def install(app: FastAPI) -> None:
             "%s %s %s -> %s %s", request.method, request.url.path, exc.status, exc.code, exc.message
         )
         return JSONResponse({"error": exc.to_dict()}, status_code=exc.status)
-
-    @app.exception_handler(FingerprintError)
-    async def bad_media(request: Request, exc: FingerprintError) -> JSONResponse:
-        log.warning(
-            "%s %s %s -> %s %s", request.method, request.url.path, exc.http_status, exc.code, exc
-        )
-        return JSONResponse(
-            {"error": {"code": exc.code, "message": str(exc), "field": "media"}},
-            status_code=exc.http_status,
-        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
