@@ -55,22 +55,16 @@ def render(body: str, values: dict[str, str]) -> str:
         raise InvalidInput(f"This template cannot be filled in: {exc}", field="template") from None
 
 
-def ensure_defaults(session: Session) -> None:
-    have = set(session.scalars(select(MessageTemplate.name)))
-    for name, body in DEFAULT_TEMPLATES.items():
-        if name not in have:
-            session.add(MessageTemplate(name=name, body=body))
-    session.flush()
-
-
 def templates(session: Session) -> list[MessageTemplate]:
-    ensure_defaults(session)
-    return list(session.scalars(select(MessageTemplate).order_by(MessageTemplate.name)))
+    """The stored templates, and the built-in ones not overridden (nothing is written)."""
+    stored = {t.name: t for t in session.scalars(select(MessageTemplate))}
+    for name, body in DEFAULT_TEMPLATES.items():
+        stored.setdefault(name, MessageTemplate(name=name, body=body))
+    return sorted(stored.values(), key=lambda t: t.name)
 
 
 def template(session: Session, name: str) -> MessageTemplate:
-    ensure_defaults(session)
-    found = session.scalar(select(MessageTemplate).where(MessageTemplate.name == name))
+    found = next((t for t in templates(session) if t.name == name), None)
     if found is None:
         raise InvalidInput(f"No template {name!r}.", field="template")
     return found

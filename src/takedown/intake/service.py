@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import audit, cases, triage
 from takedown.cases import Case
 from takedown.config import Settings
 from takedown.db.base import utcnow
+from takedown.db.failures import count_failure
 from takedown.intake import pins
 from takedown.intake.errors import CaseNotFound, StatusLocked
 from takedown.intake.models import Report
@@ -217,24 +218,15 @@ def _reporter(session: Session, settings: Settings, case_number: str, pin: str) 
 
 
 def _count_failure(session: Session, settings: Settings, case: Case, now: datetime) -> None:
-    """Count a wrong PIN in its own transaction: it must persist though the request fails."""
-    with session.get_bind().connect() as conn:
-        failures = conn.execute(
-            update(Case)
-            .where(Case.id == case.id)
-            .values(pin_failures=Case.pin_failures + 1)
-            .returning(Case.pin_failures)
-        ).scalar_one()
-        if failures >= settings.pin_max_failures:
-            conn.execute(
-                update(Case)
-                .where(Case.id == case.id)
-                .values(
-                    pin_failures=0,
-                    pin_locked_until=now + timedelta(minutes=settings.pin_lock_minutes),
-                )
-            )
-        conn.commit()
+    count_failure(
+        session,
+        Case.pin_failures,
+        Case.pin_locked_until,
+        case.id,
+        limit=settings.pin_max_failures,
+        lock_for=timedelta(minutes=settings.pin_lock_minutes),
+        now=now,
+    )
 
 
 def _public_status(session: Session, case: Case, report_id: int | None) -> PublicStatus:

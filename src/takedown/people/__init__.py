@@ -12,12 +12,12 @@ from takedown.people.service import (
     login,
     logout,
     media_defaults,
+    names,
     require,
     require_decider,
     session_user,
     set_password,
     set_preferences,
-    users,
 )
 
 __all__ = [
@@ -35,10 +35,10 @@ __all__ = [
     "login",
     "logout",
     "media_defaults",
+    "names",
     "require",
     "require_decider",
     "session_user",
     "set_password",
     "set_preferences",
-    "users",
 ]

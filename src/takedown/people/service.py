@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from takedown import audit
 from takedown.db.base import utcnow
+from takedown.db.failures import count_failure
 from takedown.errors import Forbidden, InvalidInput, Unauthorized
 from takedown.people.errors import BadLogin, LockedOut
 from takedown.people.models import QUEUES, ROLES, User, WebSession
@@ -138,23 +140,15 @@ def login(session: Session, username: str, password: str) -> tuple[User, str]:
 
 
 def _fail(session: Session, user: User, now) -> None:  # type: ignore[no-untyped-def]
-    """Count a failure in its own transaction: it must persist though the login fails."""
-    from sqlalchemy import update
-
-    with session.get_bind().connect() as conn:
-        failures = conn.execute(
-            update(User)
-            .where(User.id == user.id)
-            .values(failed_logins=User.failed_logins + 1)
-            .returning(User.failed_logins)
-        ).scalar_one()
-        if failures >= MAX_FAILED_LOGINS:
-            conn.execute(
-                update(User)
-                .where(User.id == user.id)
-                .values(failed_logins=0, locked_until=now + LOCKOUT)
-            )
-        conn.commit()
+    count_failure(
+        session,
+        User.failed_logins,
+        User.locked_until,
+        user.id,
+        limit=MAX_FAILED_LOGINS,
+        lock_for=LOCKOUT,
+        now=now,
+    )
 
 
 def session_user(session: Session, token: str | None) -> tuple[User, WebSession] | None:
@@ -199,5 +193,9 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def users(session: Session) -> list[User]:
-    return list(session.scalars(select(User).order_by(User.username)))
+def names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """Usernames of just these users (for showing who claimed or decided)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(session.execute(select(User.id, User.username).where(User.id.in_(wanted))).all())

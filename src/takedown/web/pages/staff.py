@@ -85,7 +85,7 @@ def queue_page(request: Request, db: DatabaseDep) -> Response:
             (c, clocks.clock(c, now), claims.holder(c))
             for c in cases.queue(session, caller.user.queues)
         ]
-        names = {u.id: u.username for u in people.users(session)}
+        names = people.names(session, (holder for _, _, holder in rows))
         return page(request, "queue.html", {"caller": caller, "rows": rows, "names": names})
 
 
@@ -127,7 +127,10 @@ def _case_view(
             "notice": notice,
             "error": error,
             "can_act": caller.user.role in people.DECIDERS,
-            "names": {u.id: u.username for u in people.users(session)},
+            "names": people.names(
+                session,
+                [claims.holder(case), *(d["reviewer_id"] for d in detail["decisions"])],
+            ),
         }
         return page(request, "case.html", context, status=status)
 
