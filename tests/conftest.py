@@ -77,6 +77,16 @@ def settings(
         webhook_backoff_base_s=0.2,
         webhook_backoff_max_s=1.0,
         max_body_bytes=64_000,
+        # Tests pose as distinct clients with this header (values only, no traffic to them).
+        client_ip_header="x-forwarded-for",
+        # The shared server is everybody's: limits that bite are tested on their own server.
+        client_report_limit=1_000_000,
+        client_hide_cap=1_000_000,
+        report_item_cap=1_000,
+        report_copy_cap=1_000,
+        burst_account_items=1_000_000,
+        burst_platform_reports=1_000_000,
+        pin_max_failures=1_000_000,
     )
 
 
@@ -94,6 +104,38 @@ def live(settings: Settings, db: Database) -> Iterator[LiveServer]:
 
     with LiveServer(create_app(settings, db=db, run_worker=True)) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def strict_settings(settings: Settings) -> Settings:
+    """The shipped limits (rate limits, caps, burst detector), for the attacker's tests."""
+    shipped = Settings.model_fields
+    names = (
+        "client_report_limit",
+        "client_hide_cap",
+        "report_item_cap",
+        "report_copy_cap",
+        "burst_account_items",
+        "burst_platform_reports",
+        "pin_max_failures",
+    )
+    return settings.model_copy(update={n: shipped[n].default for n in names})
+
+
+@pytest.fixture(scope="session")
+def strict(strict_settings: Settings, db: Database, live: LiveServer) -> Iterator[LiveServer]:
+    """A second server on the same database with the shipped limits (`live`'s worker runs
+    the jobs). Tests pose as clients with `x-forwarded-for` values made for each test."""
+    from takedown.web.app import create_app
+
+    with LiveServer(create_app(strict_settings, db=db, run_worker=False)) as server:
+        yield server
+
+
+@pytest.fixture
+def strict_client(strict: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=strict.url, timeout=60) as c:
+        yield c
 
 
 @pytest.fixture

@@ -37,8 +37,28 @@ class Settings(BaseSettings):
     webhook_backoff_max_s: float = Field(3600.0, description="longest retry delay")
     p0_decision_minutes: int = Field(60, description="P0 cases: decision deadline")
     default_decision_hours: int = Field(24, description="other cases: decision deadline")
-    pin_max_failures: int = Field(10, description="wrong PINs before a case's lookups lock")
-    pin_lock_minutes: int = Field(15, description="how long a locked status lookup stays locked")
+    pin_max_failures: int = Field(
+        20, description="wrong PINs one client may try in pin_lock_minutes before a pause"
+    )
+    pin_lock_minutes: int = Field(15, description="the window of that count, minutes")
+    client_ip_header: str | None = Field(
+        None, description="header a trusted proxy puts the client address in (x-forwarded-for)"
+    )
+    report_item_cap: int = Field(5, description="items one unverified report may hide at once")
+    report_copy_cap: int = Field(
+        20, description="copies by other authors one unverified report may hold"
+    )
+    client_hide_cap: int = Field(
+        20, description="items one client's unverified reports may hide per hour"
+    )
+    client_report_limit: int = Field(60, description="reports one client may file per hour")
+    burst_window_minutes: int = Field(10, description="window of the burst detector, minutes")
+    burst_account_items: int = Field(
+        8, description="one account's items reported by unverified reports in it: a burst"
+    )
+    burst_platform_reports: int = Field(
+        300, description="unverified P0 reports about one platform in it: a burst"
+    )
     smtp_host: str | None = Field(None, description="SMTP server for e-mails to reporters")
     smtp_port: int = Field(25, description="SMTP port")
     smtp_from: str = Field("takedown@localhost", description="sender of e-mails to reporters")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from takedown.db.base import Base, utcnow
@@ -31,13 +32,21 @@ class Case(Base):
     claim_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     supervisor_alerted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     info_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    pin_failures: Mapped[int] = mapped_column(Integer, default=0)
-    pin_locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Review rounds: a reopening (new report after a dismissal, re-review) starts a new one,
+    # and the two-person rule counts the dismissals of the current round only.
+    round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # 0 verified (bank match, trusted flagger), 1 credible detail, 2 bare claim: queue order.
+    credibility: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    burst_id: Mapped[int | None] = mapped_column(ForeignKey("bursts.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+ITEM_STATES = ("open", "pending_second_review", "confirmed", "dismissed")
+
+
 class CaseItem(Base):
-    """A content item in a case, with its counters when it joined (for views-after-report)."""
+    """A content item in a case: decided on its own, with where it came from (the report,
+    the repost chain or the fingerprint match) and its counters when it joined."""
 
     __tablename__ = "case_items"
     __table_args__ = (UniqueConstraint("case_id", "content_id"),)
@@ -46,6 +55,16 @@ class CaseItem(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     content_id: Mapped[int] = mapped_column(ForeignKey("content_items.id"), index=True)
     reason: Mapped[str] = mapped_column(String(20))  # reported, repost, copy
+    state: Mapped[str] = mapped_column(String(30), default="open", server_default="open")
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    # The item whose repost chain or fingerprint brought this one in (None: named directly).
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("content_items.id"))
+    match_distance: Mapped[int | None] = mapped_column(Integer)
+    # Joined after review began, or a copy by another author from an unverified report:
+    # a reviewer must look at it and name it; a decision on the whole case passes it by.
+    needs_look: Mapped[bool] = mapped_column(default=False, server_default="false")
+    hidden_by_report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     views_at_join: Mapped[int] = mapped_column(BigInteger, default=0)
     reposts_at_join: Mapped[int] = mapped_column(Integer, default=0)
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -60,7 +79,28 @@ class Decision(Base):
     outcome: Mapped[str] = mapped_column(String(20))  # confirm, dismiss
     category: Mapped[str | None] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(Text)
+    round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The content items (ids) this decision was about; None for case-wide ones.
+    content_ids: Mapped[list[int] | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Burst(Base):
+    """Many unverified reports against one account or platform in a short window:
+    automatic hiding stops for it and a supervisor decides, once, for all of them."""
+
+    __tablename__ = "bursts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_type: Mapped[str] = mapped_column(String(20))  # account, platform
+    target_id: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20), default="open")  # open, released, accepted
+    reports: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    alerted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str] = mapped_column(Text, default="")
 
 
 class CaseUpdate(Base):

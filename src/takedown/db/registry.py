@@ -2,6 +2,7 @@
 
 from takedown.audit import models as _audit  # noqa: F401
 from takedown.cases import models as _cases  # noqa: F401
+from takedown.db import counters as _counters  # noqa: F401
 from takedown.db.base import Base
 from takedown.enforcement import models as _enforcement  # noqa: F401
 from takedown.intake import models as _intake  # noqa: F401

@@ -25,4 +25,12 @@ class Report(Base):
     content_refs: Mapped[list[str]] = mapped_column(JSONB)
     channel: Mapped[str] = mapped_column(String(20), default="api")
     pin_hash: Mapped[str] = mapped_column(String(200))
+    # HMAC(secret_key, case number + PIN): one indexed lookup per status check.
+    pin_digest: Mapped[str | None] = mapped_column(String(64), index=True)
+    # HMAC of the client's address (never the address): rate limits and attribution.
+    client_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    trust: Mapped[str] = mapped_column(String(20), default="bare", server_default="bare")
+    # What automatic protection did for this report: restricted, limited, burst, none.
+    protection: Mapped[str] = mapped_column(String(20), default="none", server_default="none")
+    unresolved_refs: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

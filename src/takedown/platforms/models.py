@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from takedown.db.base import Base, utcnow
 
-SCOPES = ("content", "check", "appeals")
+SCOPES = ("content", "check", "appeals", "flagger")
 
 
 class Platform(Base):
@@ -29,6 +29,8 @@ class Platform(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     webhook_url: Mapped[str | None] = mapped_column(Text)
     webhook_secret: Mapped[str] = mapped_column(String(100))
+    # Hosts of the links its content was registered with: a link resolves only here.
+    hosts: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

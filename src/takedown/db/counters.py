@@ -1,0 +1,56 @@
+"""Keyed, expiring counters in PostgreSQL: rate limits that hold across processes.
+
+Keys are opaque (an HMAC of a client's address, an account id): no address is stored."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import DateTime, Integer, String, delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from takedown.db.base import Base, utcnow
+
+
+class Counter(Base):
+    __tablename__ = "rate_counters"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def window_of(now: datetime, window: timedelta) -> datetime:
+    seconds = int(window.total_seconds())
+    epoch = int(now.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % seconds, tz=now.tzinfo)
+
+
+def hit(session: Session, key: str, window: timedelta, n: int = 1) -> int:
+    """Add `n` to the key's current window in its own short transaction (so it counts even
+    when the caller rolls back, and holds no row lock across the caller's work); returns
+    the new count. n=0 reads without adding."""
+    start = window_of(utcnow(), window)
+    with session.get_bind().connect() as conn:
+        if n == 0:
+            value = conn.scalar(
+                select(Counter.count).where(Counter.key == key, Counter.window_start == start)
+            )
+            return value or 0
+        stmt = insert(Counter).values(key=key, window_start=start, count=n)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[Counter.key, Counter.window_start],
+            set_={"count": Counter.count + n},
+        ).returning(Counter.count)
+        count = conn.execute(stmt).scalar_one()
+        conn.commit()
+    return count
+
+
+def purge(session: Session, older_than: timedelta = timedelta(days=1)) -> int:
+    result = session.execute(delete(Counter).where(Counter.window_start < utcnow() - older_than))
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+__all__ = ["Counter", "hit", "purge", "window_of"]
