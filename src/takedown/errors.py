@@ -23,6 +23,10 @@ class TakedownError(Exception):
             body["details"] = self.details
         return body
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries (none unless a subclass says so)."""
+        return {}
+
 
 class NotFound(TakedownError):
     code = "not_found"
@@ -52,3 +56,17 @@ class InvalidInput(TakedownError):
 class TooManyAttempts(TakedownError):
     code = "too_many_attempts"
     status = 429
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        retry_after: int | None = None,
+        **details: object,
+    ) -> None:
+        super().__init__(message, field=field, **details)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}

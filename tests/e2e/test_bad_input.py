@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 import pytest
 
@@ -73,13 +74,22 @@ def test_wrong_pin_and_unknown_case_look_the_same(client, platform):
     assert _error(wrong, 404, "case_not_found") == _error(unknown, 404, "case_not_found")
 
 
-def test_repeated_wrong_pins_lock_the_lookup(client, platform, settings):
-    ids = seed_family(client, platform["api_key"])
-    receipt = report(client, [ids["video"]]).json()
+def test_repeated_wrong_pins_pause_that_client_not_the_case(
+    strict_client, platform, strict_settings
+):
+    ids = seed_family(strict_client, platform["api_key"])
+    receipt = report(strict_client, [ids["video"]]).json()
     url = f"/v1/reports/{receipt['case_number']}"
-    for _ in range(settings.pin_max_failures):
-        _error(client.get(url, headers={"x-report-pin": "00000000"}), 404, "case_not_found")
-    _error(client.get(url, headers={"x-report-pin": receipt["pin"]}), 429, "status_locked")
+    guesser = {"x-forwarded-for": f"guesser-{uuid.uuid4().hex}"}
+    reporter = {"x-forwarded-for": f"reporter-{uuid.uuid4().hex}"}
+    for _ in range(strict_settings.pin_max_failures):
+        r = strict_client.get(url, headers={"x-report-pin": "00000000", **guesser})
+        _error(r, 404, "case_not_found")
+    r = strict_client.get(url, headers={"x-report-pin": receipt["pin"], **guesser})
+    _error(r, 429, "status_locked")
+    assert r.headers["retry-after"].isdigit()
+    r = strict_client.get(url, headers={"x-report-pin": receipt["pin"], **reporter})
+    assert r.status_code == 200, r.text
 
 
 @pytest.mark.parametrize("key", [None, "tdp_wrong"])

@@ -1,26 +1,33 @@
 """Cases, their content, decisions and the two-person rule."""
 
-from takedown.cases.models import Case, CaseItem, CaseUpdate, Decision
+from takedown.cases import states
+from takedown.cases.decisions import PROTECTING, decide
+from takedown.cases.models import Burst, Case, CaseItem, CaseUpdate, Decision
 from takedown.cases.service import (
+    QueuePage,
     add_items,
     case_for_content,
-    decide,
     decisions_of,
     get_case,
-    higher,
     holds_all,
+    item_of,
     items_of,
     open_case,
     queue,
+    standing,
     tell_reporter,
     updates_of,
 )
+from takedown.cases.states import higher
 
 __all__ = [
+    "PROTECTING",
+    "Burst",
     "Case",
     "CaseItem",
     "CaseUpdate",
     "Decision",
+    "QueuePage",
     "add_items",
     "case_for_content",
     "decide",
@@ -28,9 +35,12 @@ __all__ = [
     "get_case",
     "higher",
     "holds_all",
+    "item_of",
     "items_of",
     "open_case",
     "queue",
+    "standing",
+    "states",
     "tell_reporter",
     "updates_of",
 ]

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import audit
+from takedown.cases import states
 from takedown.cases.models import Appeal, Case, CaseItem
 from takedown.cases.service import get_case, tell_reporter
 from takedown.db.base import utcnow
@@ -65,8 +66,10 @@ def request_rereview(session: Session, case: Case, statement: str) -> Appeal:
 
 def _reopen(session: Session, case: Case, state: str, appeal: Appeal) -> Appeal:
     session.add(appeal)
-    case.state, case.queue, case.decided_at = state, "appeals", None
-    case.deadline_at = utcnow() + REVIEW_WINDOW
+    states.reopen(case, state, queue="appeals", deadline=utcnow() + REVIEW_WINDOW)
+    if state == "rereview":
+        for item in session.scalars(select(CaseItem).where(CaseItem.case_id == case.id)):
+            states.move_item(item, "reopen")
     session.flush()
     audit.record(
         session,

@@ -23,3 +23,15 @@ class CategoryRequired(InvalidInput):
 
 class ClaimedByOther(Conflict):
     code = "claimed_by_other"
+
+
+class NothingSelected(InvalidInput):
+    code = "no_items_selected"
+
+
+class ItemNotInCase(InvalidInput):
+    code = "item_not_in_case"
+
+
+class ItemNotLookedAt(Conflict):
+    code = "item_not_looked_at"

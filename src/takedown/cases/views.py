@@ -40,6 +40,9 @@ def case_summary(case: Case) -> dict[str, object]:
         "category": case.category,
         "queue": case.queue,
         "needs_specialist": case.needs_specialist,
+        "credibility": case.credibility,
+        "round": case.round,
+        "burst_id": case.burst_id,
     }
 
 
@@ -73,6 +76,10 @@ def case_detail(session: Session, case: Case, viewer: User) -> dict[str, object]
         "reports": [
             {
                 "id": r.id,
+                "trust": r.trust,
+                "protection": r.protection,
+                "item_ids": r.item_ids,
+                "unresolved_refs": r.unresolved_refs,
                 "reporter_role": r.reporter_role,
                 "minor_depicted": r.minor_depicted,
                 "age_at_time": r.age_at_time,
@@ -93,6 +100,13 @@ def case_detail(session: Session, case: Case, viewer: User) -> dict[str, object]
                 "url": item.url,
                 "reposts_at_join": ci.reposts_at_join,
                 "reason": ci.reason,
+                "state": ci.state,
+                "report_id": ci.report_id,
+                "source_id": ci.source_id,
+                "match_distance": ci.match_distance,
+                "needs_look": ci.needs_look,
+                "hidden_by_report_id": ci.hidden_by_report_id,
+                "added_at": ci.added_at,
                 "visibility": item.visibility,
                 "author": get_account(session, item.author_id).external_id,
                 "repost_of_id": item.repost_of_id,
@@ -116,6 +130,8 @@ def case_detail(session: Session, case: Case, viewer: User) -> dict[str, object]
                 "reviewer_id": d.reviewer_id,
                 "reason": d.reason,
                 "category": d.category,
+                "round": d.round,
+                "content_ids": d.content_ids,
                 "at": d.created_at,
             }
             for d in decisions_of(session, case)

@@ -32,5 +32,7 @@ class Report(Base):
     trust: Mapped[str] = mapped_column(String(20), default="bare", server_default="bare")
     # What automatic protection did for this report: restricted, limited, burst, none.
     protection: Mapped[str] = mapped_column(String(20), default="none", server_default="none")
+    # The content items this report named (ids), as resolved when it arrived.
+    item_ids: Mapped[list[int]] = mapped_column(JSONB, default=list, server_default="[]")
     unresolved_refs: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

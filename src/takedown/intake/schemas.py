@@ -115,6 +115,12 @@ class Receipt(BaseModel):
     received_at: str | None = None
     notice: str | None = Field(None, description="the confirmation DSA Article 16 requires")
     removal_due_at: str | None = Field(None, description="TAKE IT DOWN Act requests: by when")
+    protection: str = Field(
+        "none",
+        description="what was done at once: restricted, limited (some items queued), burst "
+        "(a supervisor checks first), paused (many reports from this client), "
+        "reviewed_before, unresolved, none (not a child report)",
+    )
 
 
 class StatusItem(BaseModel):

@@ -53,7 +53,9 @@ class CaseFacts:
 
 
 def gather(session: Session, case: Case) -> CaseFacts:
-    items = cases.items_of(session, case)
+    """Only confirmed items, and the accounts behind them: nobody is named to NCMEC or in
+    the evidence for content a reviewer did not confirm."""
+    items = cases.items_of(session, case, ("confirmed",))
     reports = list(
         session.scalars(select(Report).where(Report.case_id == case.id).order_by(Report.id))
     )

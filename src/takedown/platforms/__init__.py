@@ -4,6 +4,7 @@ from takedown.platforms.models import SCOPES, Account, ApiKey, ContentItem, Plat
 from takedown.platforms.service import (
     ContentIn,
     NewPlatform,
+    Resolution,
     add_views,
     authenticate,
     by_external_id,
@@ -29,6 +30,7 @@ __all__ = [
     "ContentItem",
     "NewPlatform",
     "Platform",
+    "Resolution",
     "add_views",
     "authenticate",
     "by_external_id",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from takedown import audit
@@ -150,10 +151,12 @@ def register_content(session: Session, platform: Platform, data: ContentIn) -> C
                 field="repost_of",
             )
     author = account(session, platform, data.author_id, data.author_handle)
+    url = _normal_url(data.url)
+    _record_host(session, platform, url)
     item = ContentItem(
         platform_id=platform.id,
         external_id=data.external_id,
-        url=_normal_url(data.url),
+        url=url,
         author_id=author.id,
         media_type=data.media_type,
         media_url=data.media_url,
@@ -213,34 +216,72 @@ def family(session: Session, item: ContentItem) -> list[ContentItem]:
     )
 
 
-def resolve_refs(session: Session, refs: list[str]) -> tuple[list[ContentItem], list[str]]:
-    """Match what a reporter typed (ids or links) to content; returns (found, not found)."""
+@dataclass
+class Resolution:
+    """What a reporter's refs named: items found, refs naming nothing, and refs that could
+    name items on several platforms (a person decides those)."""
+
+    items: list[ContentItem]
+    missing: list[str]
+    ambiguous: list[str]
+
+
+def resolve_refs(session: Session, refs: list[str]) -> Resolution:
+    """Match what a reporter typed (ids or links) to content, never across platforms."""
     found: dict[int, ContentItem] = {}
-    missing: list[str] = []
+    resolution = Resolution(items=[], missing=[], ambiguous=[])
     for ref in refs:
-        item = _resolve_one(session, ref.strip())
-        if item is None:
-            missing.append(ref)
+        candidates = _candidates(session, ref.strip())
+        if len(candidates) == 1:
+            found[candidates[0].id] = candidates[0]
+        elif candidates:
+            resolution.ambiguous.append(ref)
         else:
-            found[item.id] = item
-    return list(found.values()), missing
+            resolution.missing.append(ref)
+    resolution.items = list(found.values())
+    return resolution
 
 
-def _resolve_one(session: Session, ref: str) -> ContentItem | None:
-    """A link matches the item registered with that link; an id (or a link's last segment,
-    when no item has that link) must name exactly one item across platforms."""
+def _candidates(session: Session, ref: str) -> list[ContentItem]:
+    """At most two items a ref may name: one is a match, two are ambiguous. A link names
+    the item registered with it, or else the item with its last segment as id on a
+    platform that serves that host; a bare id names an item on any platform."""
     if not ref or "\x00" in ref:
-        return None
+        return []
     url = _normal_url(ref)
-    if url:
-        by_url = session.scalars(select(ContentItem).where(ContentItem.url == url).limit(2)).all()
-        if len(by_url) == 1:
-            return by_url[0]
-        ref = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
-    by_id = session.scalars(
-        select(ContentItem).where(ContentItem.external_id == ref).limit(2)
-    ).all()
-    return by_id[0] if len(by_id) == 1 else None
+    if url is None:
+        return _first_two(session, select(ContentItem).where(ContentItem.external_id == ref))
+    by_url = _first_two(session, select(ContentItem).where(ContentItem.url == url))
+    if by_url:
+        return by_url
+    parts = urlsplit(url)
+    last = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    if not parts.netloc or not last:
+        return []
+    on_host = (
+        select(ContentItem)
+        .join(Platform, Platform.id == ContentItem.platform_id)
+        .where(ContentItem.external_id == last, Platform.hosts.contains([parts.netloc]))
+    )
+    return _first_two(session, on_host)
+
+
+def _first_two(session: Session, query: Select[tuple[ContentItem]]) -> list[ContentItem]:
+    return list(session.scalars(query.order_by(ContentItem.id).limit(2)))
+
+
+def _record_host(session: Session, platform: Platform, url: str | None) -> None:
+    """The platform serves this URL's host: links on it may name its items by id."""
+    host = urlsplit(url).netloc if url else ""
+    if not host or host in (platform.hosts or []):
+        return
+    session.execute(
+        update(Platform)
+        .where(Platform.id == platform.id, ~Platform.hosts.contains([host]))
+        .values(hosts=Platform.hosts.op("||", return_type=JSONB)(func.jsonb_build_array(host)))
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(platform, ["hosts"])
 
 
 def _normal_url(url: str | None) -> str | None:

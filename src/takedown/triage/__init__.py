@@ -1,7 +1,16 @@
 """Priority, deadlines, immediate protection, and what fingerprints say of uploads."""
 
-from takedown.triage.copies import Verdict, check_media, propagate, screen_upload, uploaders
+from takedown.triage import bursts, protection
+from takedown.triage.copies import (
+    Spread,
+    Verdict,
+    check_media,
+    propagate,
+    screen_upload,
+    uploaders,
+)
 from takedown.triage.service import (
+    CREDIBILITY,
     PROTECTING,
     deadline_for,
     lock_families,
@@ -10,12 +19,16 @@ from takedown.triage.service import (
     protect,
     queue_for,
     raise_priority,
+    trust_for,
 )
 from takedown.triage.tasks import resweep_later
 
 __all__ = [
+    "CREDIBILITY",
     "PROTECTING",
+    "Spread",
     "Verdict",
+    "bursts",
     "check_media",
     "deadline_for",
     "lock_families",
@@ -23,9 +36,11 @@ __all__ = [
     "priority_for",
     "propagate",
     "protect",
+    "protection",
     "queue_for",
     "raise_priority",
     "resweep_later",
     "screen_upload",
+    "trust_for",
     "uploaders",
 ]

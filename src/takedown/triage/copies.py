@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from takedown import audit, cases, enforcement, matching
-from takedown.cases import Case
+from takedown.cases import Case, CaseItem
 from takedown.config import Settings
 from takedown.db.base import utcnow
 from takedown.matching import BankMatch, MatchEngine, MediaQuery
 from takedown.platforms import ContentItem, get_account
-from takedown.triage.service import PROTECTING, deadline_for, protect
+from takedown.triage.service import CREDIBILITY, PROTECTING, deadline_for, protect
 
 
 @dataclass
@@ -30,27 +30,31 @@ def check_media(
     matches = matching.match_banks(session, engine, query)
     actions = {m.action for m in matches}
     verdict = "block" if "block" in actions else "hold" if "review" in actions else "allow"
-    copies = matching.find_copies(session, engine, query, platform_id)
-    for copy in copies:
-        case = cases.case_for_content(session, [session.get(ContentItem, copy.content_id)])
-        if case is not None and case.priority == "P0" and case.state in PROTECTING:
+    for copy in matching.find_copies(session, engine, query, platform_id):
+        original = session.get(ContentItem, copy.content_id)
+        if original is not None and _protected(session, original):
             verdict = "hold" if verdict == "allow" else verdict
     return Verdict(verdict, matches)
+
+
+def _protected(session: Session, item: ContentItem) -> bool:
+    found = cases.standing(session, item)
+    return found is not None and found[1].state in PROTECTING and item.visibility == "restricted"
 
 
 def screen_upload(
     session: Session, settings: Settings, engine: MatchEngine, item: ContentItem, query: MediaQuery
 ) -> Verdict:
-    """A new upload: blocked if a block bank knows it, held if it copies media under P0
-    review or a review bank knows it; it joins the case of what it copies."""
+    """A new upload: blocked if a block bank knows it or it copies confirmed media, held if
+    it copies media hidden under review or a review bank knows it; it joins that case."""
     result = Verdict("allow", matching.match_banks(session, engine, query))
     for copy in matching.find_copies(session, engine, query, item.platform_id):
         original = session.get(ContentItem, copy.content_id)
-        case = cases.case_for_content(session, [original]) if original else None
-        if case is None or copy.content_id == item.id:
+        found = cases.standing(session, original) if original else None
+        if found is None or original is None or copy.content_id == item.id:
             continue
-        result.copy_of.append(original.external_id)  # type: ignore[union-attr]
-        _join_as_copy(session, case, item, result)
+        result.copy_of.append(original.external_id)
+        _join_as_copy(session, found, original, item, copy.distance, result)
     if any(m.action == "block" for m in result.bank_matches):
         _block(session, item, result)
     elif any(m.action == "review" for m in result.bank_matches) and result.verdict == "allow":
@@ -58,16 +62,49 @@ def screen_upload(
     return result
 
 
-def _join_as_copy(session: Session, case: Case, item: ContentItem, result: Verdict) -> None:
-    cases.add_items(session, case, [item], "copy")
+def _join_as_copy(
+    session: Session,
+    found: tuple[Case, CaseItem],
+    original: ContentItem,
+    item: ContentItem,
+    distance: int,
+    result: Verdict,
+) -> None:
+    case, anchor = found
     result.case_number = case.number
-    if case.state == "confirmed":
+    if anchor.state == "confirmed":
+        cases.add_items(
+            session,
+            case,
+            [item],
+            "copy",
+            source_id=original.id,
+            distance=distance,
+            state="confirmed",
+        )
         _block(session, item, result, case_id=case.id)
-    elif case.priority == "P0" and case.state in PROTECTING:
+    elif anchor.state in PROTECTING and original.visibility == "restricted":
+        look = anchor.needs_look or (
+            case.credibility >= CREDIBILITY["bare"] and item.author_id != original.author_id
+        )
+        cases.add_items(
+            session,
+            case,
+            [item],
+            "copy",
+            source_id=original.id,
+            distance=distance,
+            needs_look=look,
+        )
         enforcement.restrict_content(
             session, item, case_id=case.id, actor="system", reason="copy of media under review"
         )
+        held = cases.item_of(session, case, item.id)
+        if held is not None:
+            held.hidden_by_report_id = anchor.hidden_by_report_id
         result.verdict = "hold" if result.verdict == "allow" else result.verdict
+    else:
+        cases.add_items(session, case, [item], "copy", source_id=original.id, distance=distance)
 
 
 def _block(
@@ -90,12 +127,14 @@ def _block(
 def _hold_for_review(
     session: Session, settings: Settings, item: ContentItem, result: Verdict
 ) -> None:
-    case = cases.open_case(session, "P1", deadline_for(settings, "P1", utcnow()), "child_safety")
+    case = cases.open_case(
+        session, "P1", deadline_for(settings, "P1", utcnow()), "child_safety", credibility=0
+    )
     cases.add_items(session, case, [item], "reported")
     enforcement.restrict_content(
         session, item, case_id=case.id, actor="system", reason="matches a review bank"
     )
-    case.state, case.restricted_at = "restricted", utcnow()
+    cases.states.mark_restricted(case)
     result.verdict, result.case_number = "hold", case.number
     audit.record(
         session,
@@ -107,17 +146,58 @@ def _hold_for_review(
     )
 
 
+@dataclass
+class Spread:
+    """What propagation to copies did: found, hidden, and held back by the copy cap."""
+
+    found: int = 0
+    hidden: int = 0
+    held_back: int = 0
+
+
 def propagate(
-    session: Session, engine: MatchEngine, case: Case, items: list[ContentItem], *, restrict: bool
-) -> int:
-    """Bring every copy of the items' media into the case (restricted, when asked)."""
-    added = 0
+    session: Session,
+    engine: MatchEngine,
+    case: Case,
+    items: list[ContentItem],
+    *,
+    restrict: bool,
+    report_id: int | None = None,
+    trust: str = "verified",
+    copy_cap: int | None = None,
+) -> Spread:
+    """Bring every copy of the items' media into the case, attributed to the report. When
+    asked, hide them: the same author's always, other authors' up to `copy_cap`; copies by
+    other authors from a bare claim must each be looked at by a reviewer."""
+    spread = Spread()
     for item in items:
         for found in matching.copies_of(session, engine, item):
-            added += cases.add_items(session, case, [found], "copy")
-            if restrict:
-                protect(session, case, [found], actor="system", reason="copy")
-    return added
+            other_author = found.author_id != item.author_id
+            look = other_author and trust == "bare"
+            if cases.add_items(
+                session,
+                case,
+                [found],
+                "copy",
+                report_id=report_id,
+                source_id=item.id,
+                needs_look=look,
+            ):
+                spread.found += 1
+            if not restrict or found.visibility != "public":
+                continue
+            if other_author and copy_cap is not None and spread.hidden >= copy_cap:
+                spread.held_back += 1
+                continue
+            spread.hidden += protect(
+                session,
+                case,
+                [found],
+                actor=f"report:{report_id}" if report_id else "system",
+                reason="copy",
+                report_id=report_id,
+            )
+    return spread
 
 
 def uploaders(session: Session, case: Case) -> list[dict[str, object]]:
@@ -135,5 +215,7 @@ def uploaders(session: Session, case: Case) -> list[dict[str, object]]:
                 "items": [],
             },
         )
-        entry["items"].append({"content_id": item.external_id, "reason": ci.reason})  # type: ignore[union-attr]
+        entry["items"].append(  # type: ignore[union-attr]
+            {"content_id": item.external_id, "reason": ci.reason, "state": ci.state}
+        )
     return list(seen.values())

@@ -1,4 +1,5 @@
-"""Priority rules, decision deadlines and the immediate protection of reported content."""
+"""Priority rules, decision deadlines, how far a report is trusted, and the immediate,
+attributed protection of reported content."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from takedown import audit, cases, enforcement
-from takedown.cases import Case
+from takedown.cases import Case, states
 from takedown.config import Settings
 from takedown.db.base import utcnow
 from takedown.platforms import ContentItem, family
 
-PROTECTING = ("open", "restricted", "pending_second_review")
+PROTECTING = cases.PROTECTING
+# verified: a trusted flagger's key or a block-bank match; credible: details a reviewer can
+# act on (the age of the child shown, a police case number, a victim who can be reached);
+# bare: a claim alone. The rank orders the queue within a priority.
+CREDIBILITY = {"verified": 0, "credible": 1, "bare": 2}
 
 
 def priority_for(reporter_role: str, minor_depicted: str, le_case_number: str | None) -> str:
@@ -28,6 +33,25 @@ def priority_for(reporter_role: str, minor_depicted: str, le_case_number: str | 
     ):
         return "P1"
     return "P2"
+
+
+def trust_for(
+    reporter_role: str,
+    minor_depicted: str,
+    age: int | None,
+    le_case_number: str | None,
+    contact: str | None,
+    *,
+    flagger: bool,
+    bank_match: bool,
+) -> str:
+    if flagger or bank_match:
+        return "verified"
+    child_with_age = minor_depicted == "yes" and age is not None and age < 18
+    reachable_victim = reporter_role in ("victim", "parent_guardian") and bool(contact)
+    if le_case_number or child_with_age or (reachable_victim and minor_depicted == "yes"):
+        return "credible"
+    return "bare"
 
 
 def lock_families(session: Session, items: list[ContentItem]) -> None:
@@ -51,12 +75,7 @@ def deadline_for(settings: Settings, priority: str, start: datetime) -> datetime
 
 def raise_priority(settings: Settings, case: Case, priority: str) -> bool:
     """A new report can only raise a case, and pulls its deadline in with it."""
-    new = cases.higher(case.priority, priority)
-    if new == case.priority:
-        return False
-    case.priority = new
-    case.deadline_at = min(case.deadline_at, deadline_for(settings, new, utcnow()))
-    return True
+    return states.raise_priority(case, priority, deadline_for(settings, priority, utcnow()))
 
 
 def protect(
@@ -66,12 +85,23 @@ def protect(
     *,
     actor: str,
     reason: str = "reported",
+    report_id: int | None = None,
 ) -> int:
-    """Restrict the items and every repost of them, and put them all in the case."""
+    """Restrict the items and every repost of them, and put them all in the case, each
+    marked with the report that hid it."""
     restricted = 0
     for item in items:
+        anchor = cases.item_of(session, case, item.id)
         for member in family(session, item):
-            cases.add_items(session, case, [member], reason if member.id == item.id else "repost")
+            cases.add_items(
+                session,
+                case,
+                [member],
+                reason if member.id == item.id else "repost",
+                report_id=report_id,
+                source_id=None if member.id == item.id else item.id,
+                needs_look=bool(anchor and anchor.needs_look),
+            )
             if enforcement.restrict_content(
                 session,
                 member,
@@ -80,27 +110,32 @@ def protect(
                 reason="reported: minor may be depicted",
             ):
                 restricted += 1
-    if case.restricted_at is None:
-        case.restricted_at = utcnow()
+                held = cases.item_of(session, case, member.id)
+                if held is not None and held.hidden_by_report_id is None:
+                    held.hidden_by_report_id = report_id
+    if states.mark_restricted(case):
         cases.tell_reporter(
             session,
             case,
             "restricted",
             "The content you reported, and every repost of it, is now hidden from everyone, "
             "cannot be shared and earns no money while people review it.",
+            report_id=report_id,
         )
-    if case.state == "open":
-        case.state = "restricted"
     return restricted
 
 
 def on_new_content(session: Session, item: ContentItem) -> str:
-    """The verdict for a newly registered item: allow, hold or block."""
-    case = cases.case_for_content(session, [item])
-    if case is None:
+    """The verdict for a newly registered item (a repost): that of the item it reposts."""
+    found = cases.standing(session, item)
+    if found is None:
         return "allow"
-    if case.state in ("confirmed", "appealed"):
-        cases.add_items(session, case, [item], "repost")
+    case, anchor = found
+    source = session.get(ContentItem, anchor.content_id)
+    if anchor.state == "confirmed":
+        cases.add_items(
+            session, case, [item], "repost", source_id=anchor.content_id, state="confirmed"
+        )
         enforcement.remove_content(
             session, item, case_id=case.id, actor="system", reason="repost of removed content"
         )
@@ -113,7 +148,20 @@ def on_new_content(session: Session, item: ContentItem) -> str:
             data={"case": case.number},
         )
         return "block"
-    if case.state in PROTECTING and (case.priority == "P0" or case.restricted_at is not None):
-        protect(session, case, [item], actor="system", reason="repost")
+    if anchor.state in PROTECTING and source is not None and source.visibility == "restricted":
+        cases.add_items(
+            session,
+            case,
+            [item],
+            "repost",
+            source_id=anchor.content_id,
+            needs_look=anchor.needs_look,
+        )
+        enforcement.restrict_content(
+            session, item, case_id=case.id, actor="system", reason="repost of content under review"
+        )
+        held = cases.item_of(session, case, item.id)
+        if held is not None:
+            held.hidden_by_report_id = anchor.hidden_by_report_id
         return "hold"
     return "allow"

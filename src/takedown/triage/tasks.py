@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import procrastinate
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import cases
 from takedown.cases import Case
 from takedown.db.base import utcnow
 from takedown.jobs import enqueue, runtime
+from takedown.triage.protection import BURST_ALERT_TASK
 
 RESWEEP_TASK = "triage:resweep"
 RESWEEP_AFTER = timedelta(seconds=1)  # past one follow cycle of every process's index
@@ -18,6 +20,7 @@ RESWEEP_AFTER = timedelta(seconds=1)  # past one follow cycle of every process's
 
 def register(app: procrastinate.App) -> None:
     app.task(name=RESWEEP_TASK, queue="default")(resweep)
+    app.task(name=BURST_ALERT_TASK, queue="maintenance")(alert_burst)
 
 
 def resweep_later(session: Session, case: Case) -> None:
@@ -35,5 +38,38 @@ def resweep(case_id: int) -> int:
         case = cases.get_case(session, case_id, lock=True)
         if case.state not in ("open", "restricted", "pending_second_review"):
             return 0
-        items = [item for ci, item in cases.items_of(session, case) if ci.reason == "reported"]
-        return propagate(session, engine, case, items, restrict=True)
+        # Only what a report was allowed to hide spreads to copies uploaded meanwhile.
+        items = [
+            item
+            for ci, item in cases.items_of(session, case, cases.PROTECTING)
+            if ci.reason == "reported" and ci.hidden_by_report_id is not None
+        ]
+        spread = propagate(session, engine, case, items, restrict=True, report_id=None)
+        return spread.hidden
+
+
+def alert_burst(burst_id: int) -> int:
+    """Tell every supervisor, once, that automatic hiding stopped for a burst."""
+    from takedown.cases.messages import _email
+    from takedown.people.models import User
+
+    rt = runtime.current()
+    with rt.db.session() as session:
+        burst = session.get(cases.Burst, burst_id, with_for_update=True)
+        if burst is None or burst.alerted_at is not None:
+            return 0
+        burst.alerted_at = utcnow()
+        supervisors = session.scalars(
+            select(User).where(User.role.in_(("supervisor", "admin")), User.active)
+        ).all()
+        text = (
+            f"Many unverified reports arrived against one {burst.target_type} in a short "
+            "time. Automatic hiding has stopped for them; they wait for you as one item in "
+            f"the console (burst {burst.id}): release what they hid, or accept them."
+        )
+        sent = 0
+        for person in supervisors:
+            if person.email:
+                _email(rt.settings, person.email, f"Report burst {burst.id}", text)
+                sent += 1
+        return sent

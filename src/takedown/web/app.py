@@ -18,7 +18,7 @@ from takedown.db import Database, upgrade
 from takedown.jobs import Runtime
 from takedown.matching import MatchEngine
 from takedown.web import errors
-from takedown.web.api import appeals, cases, check, content, reports
+from takedown.web.api import appeals, bursts, cases, check, content, reports
 from takedown.web.api import legal as legal_api
 from takedown.web.auth import LoginRequired
 from takedown.web.limits import BodyLimit
@@ -80,6 +80,7 @@ def create_app(
         content.router,
         check.router,
         cases.router,
+        bursts.router,
         appeals.router,
         legal_api.router,
         pages.router,

@@ -30,7 +30,7 @@ def install(app: FastAPI) -> None:
         log.warning(
             "%s %s %s -> %s %s", request.method, request.url.path, exc.status, exc.code, exc.message
         )
-        return JSONResponse({"error": exc.to_dict()}, status_code=exc.status)
+        return JSONResponse({"error": exc.to_dict()}, status_code=exc.status, headers=exc.headers())
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from takedown import intake, platforms
 from takedown.cases import appeals
+from takedown.web.clients import client_key
 from takedown.web.deps import BearerDep, DatabaseDep, SettingsDep
 
 router = APIRouter(tags=["appeals"])
@@ -49,12 +50,14 @@ def appeal(body: AppealBody, db: DatabaseDep, key: BearerDep) -> AppealOut:
 def rereview(
     case_number: str,
     body: RereviewBody,
+    request: Request,
     db: DatabaseDep,
     settings: SettingsDep,
     x_report_pin: Annotated[str, Header()] = "",
 ) -> AppealOut:
     """The reporter asks for another review of a dismissed report (case number and PIN)."""
+    client = client_key(settings, request)
     with db.session() as session:
-        case = intake.case_for_reporter(session, settings, case_number, x_report_pin)
+        case = intake.case_for_reporter(session, settings, case_number, x_report_pin, client=client)
         made = appeals.request_rereview(session, case, body.statement)
         return AppealOut(appeal_id=made.id, case_number=case.number, state=case.state)

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from takedown import intake
 from takedown.errors import TakedownError
 from takedown.intake.schemas import ROLE_LABELS, ReportIn
+from takedown.web.clients import client_key
 from takedown.web.deps import DatabaseDep, SettingsDep
 from takedown.web.pages.render import templates
 
@@ -57,7 +58,8 @@ async def submit_report(request: Request, db: DatabaseDep, settings: SettingsDep
     except ValidationError as exc:
         return _render_form(request, form, _errors_from(exc), status=422)
     try:
-        receipt = await _submit(db, settings, data, request.app.state.matcher)
+        client = client_key(settings, request)
+        receipt = await _submit(db, settings, data, request.app.state.matcher, client)
     except TakedownError as exc:
         error = {
             "field": exc.field or "content",
@@ -70,12 +72,14 @@ async def submit_report(request: Request, db: DatabaseDep, settings: SettingsDep
     )
 
 
-async def _submit(db, settings, data: ReportIn, engine) -> intake.Receipt:  # type: ignore[no-untyped-def]
+async def _submit(db, settings, data: ReportIn, engine, client: str) -> intake.Receipt:  # type: ignore[no-untyped-def]
     from starlette.concurrency import run_in_threadpool
 
     def work() -> intake.Receipt:
         with db.session() as session:
-            return intake.submit_report(session, settings, data, channel="form", engine=engine)
+            return intake.submit_report(
+                session, settings, data, channel="form", engine=engine, client=client
+            )
 
     return await run_in_threadpool(work)
 
@@ -121,10 +125,13 @@ def status_page(
     pin: Annotated[str, Form()] = "",
 ) -> Response:
     context: dict[str, object] = {"case_number": case_number}
+    client = client_key(settings, request)
     try:
         with db.session() as session:
-            context["status"] = intake.status(session, settings, case_number, pin)
+            context["status"] = intake.status(session, settings, case_number, pin, client=client)
     except TakedownError as exc:
         context["error"] = exc.message
-        return templates.TemplateResponse(request, "status.html", context, status_code=exc.status)
+        return templates.TemplateResponse(
+            request, "status.html", context, status_code=exc.status, headers=exc.headers()
+        )
     return templates.TemplateResponse(request, "status.html", context)

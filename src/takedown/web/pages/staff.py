@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from takedown import audit, cases, people
+from takedown import audit, cases, people, triage
 from takedown.cases import claims, clocks, messages
 from takedown.cases.views import case_detail, find_case
 from takedown.db.base import utcnow
-from takedown.errors import TakedownError
+from takedown.errors import NotFound, TakedownError
 from takedown.people.errors import NotInQueue
 from takedown.web.auth import COOKIE, Caller, check_csrf, page_caller, set_session_cookie
 from takedown.web.deps import DatabaseDep, SettingsDep
@@ -72,8 +72,13 @@ def logout(request: Request, db: DatabaseDep, csrf: Csrf = "") -> Response:
     return response
 
 
+PAGE_SIZE = 50
+
+
 @router.get("/queue")
-def queue_page(request: Request, db: DatabaseDep) -> Response:
+def queue_page(
+    request: Request, db: DatabaseDep, page_no: int = Query(1, alias="page")
+) -> Response:
     with db.session() as session:
         caller = page_caller(session, request)
         try:
@@ -81,12 +86,52 @@ def queue_page(request: Request, db: DatabaseDep) -> Response:
         except TakedownError as exc:
             return error_page(request, exc, caller)
         now = utcnow()
-        rows = [
-            (c, clocks.clock(c, now), claims.holder(c))
-            for c in cases.queue(session, caller.user.queues)
-        ]
+        page_no = min(max(page_no, 1), 100_000)
+        found = cases.queue(
+            session, caller.user.queues, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE
+        )
+        rows = [(c, clocks.clock(c, now), claims.holder(c)) for c in found.cases]
         names = people.names(session, (holder for _, _, holder in rows))
-        return page(request, "queue.html", {"caller": caller, "rows": rows, "names": names})
+        supervising = caller.user.role in ("supervisor", "admin")
+        context = {
+            "caller": caller,
+            "rows": rows,
+            "names": names,
+            "total": found.total,
+            "page_no": page_no,
+            "pages": max((found.total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+            "first": found.offset + 1,
+            "bursts": triage.bursts.list_bursts(session) if supervising else [],
+        }
+        return page(request, "queue.html", context)
+
+
+@router.post("/bursts/{burst_id}/{action}")
+def burst_action(
+    request: Request,
+    burst_id: int,
+    action: str,
+    db: DatabaseDep,
+    csrf: Csrf = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    with db.session() as session:
+        caller = page_caller(session, request)
+        try:
+            check_csrf(caller, csrf)
+            people.require(caller.user, ("supervisor", "admin"), "decide bursts")
+            decide_burst(session, burst_id, action, caller.user, note)
+        except TakedownError as exc:
+            return error_page(request, exc, caller)
+    return RedirectResponse("/queue", status_code=303)
+
+
+def decide_burst(session, burst_id: int, action: str, user, note: str):  # type: ignore[no-untyped-def]
+    if action == "release":
+        return triage.bursts.release(session, burst_id, user, note)
+    if action == "accept":
+        return triage.bursts.accept(session, burst_id, user, note)
+    raise NotFound(f"No burst action {action!r}.")
 
 
 @router.get("/cases/{ref}")
@@ -123,6 +168,7 @@ def _case_view(
             "media": people.media_defaults(caller.user),
             "templates": messages.templates(session),
             "categories": cases.service.CATEGORIES,
+            "undecided": [i for i in detail["items"] if i["state"] in cases.PROTECTING],
             "preview": preview,
             "notice": notice,
             "error": error,
@@ -172,13 +218,23 @@ def decide(
     decision: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
     category: Annotated[str, Form()] = "",
+    items: Annotated[list[int] | None, Form()] = None,
+    selecting: Annotated[str, Form()] = "",
 ) -> Response:
     engine = request.app.state.matcher
+    chosen = (items or []) if selecting else items
 
     def work(session, caller: Caller, case: cases.Case) -> None:  # type: ignore[no-untyped-def]
         people.require_decider(caller.user)
         cases.decide(
-            session, case.id, caller.user, decision, reason, category or None, engine=engine
+            session,
+            case.id,
+            caller.user,
+            decision,
+            reason,
+            category or None,
+            engine=engine,
+            content_ids=chosen,
         )
 
     response = _act(request, ref, db, csrf, work)

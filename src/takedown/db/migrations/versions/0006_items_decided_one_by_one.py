@@ -51,7 +51,8 @@ def upgrade() -> None:
     op.drop_column("cases", "pin_locked_until")
 
     op.add_column(
-        "case_items", sa.Column("state", sa.String(length=30), server_default="open", nullable=False)
+        "case_items",
+        sa.Column("state", sa.String(length=30), server_default="open", nullable=False),
     )
     op.add_column("case_items", sa.Column("report_id", sa.Integer(), nullable=True))
     op.add_column("case_items", sa.Column("source_id", sa.Integer(), nullable=True))
@@ -123,6 +124,16 @@ def upgrade() -> None:
             nullable=False,
         ),
     )
+    op.add_column(
+        "reports",
+        sa.Column(
+            "item_ids", postgresql.JSONB(astext_type=sa.Text()), server_default="[]", nullable=False
+        ),
+    )
+    op.execute(
+        "UPDATE reports r SET item_ids = COALESCE((SELECT jsonb_agg(ci.content_id) "
+        "FROM case_items ci WHERE ci.case_id = r.case_id AND ci.reason = 'reported'), '[]')"
+    )
     op.create_index(op.f("ix_reports_pin_digest"), "reports", ["pin_digest"], unique=False)
     op.create_index(op.f("ix_reports_client_key"), "reports", ["client_key"], unique=False)
 
@@ -130,7 +141,14 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_reports_client_key"), table_name="reports")
     op.drop_index(op.f("ix_reports_pin_digest"), table_name="reports")
-    for column in ("unresolved_refs", "protection", "trust", "client_key", "pin_digest"):
+    for column in (
+        "item_ids",
+        "unresolved_refs",
+        "protection",
+        "trust",
+        "client_key",
+        "pin_digest",
+    ):
         op.drop_column("reports", column)
     op.drop_column("platforms", "hosts")
     op.drop_column("decisions", "content_ids")

@@ -1,0 +1,337 @@
+"""Take a report, protect at once when a child may be shown (within bounds an anonymous
+sender cannot stretch), hand back a receipt that says honestly what happened."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from takedown import audit, cases, matching, triage
+from takedown.cases import Case, states
+from takedown.config import Settings
+from takedown.db.base import utcnow
+from takedown.intake import pins
+from takedown.intake.models import Report
+from takedown.intake.schemas import Receipt, ReportIn
+from takedown.intake.service import STATE_LABELS
+from takedown.matching import MatchEngine
+from takedown.platforms import ContentItem, resolve_refs
+from takedown.platforms.errors import UnknownContent
+from takedown.triage import protection
+
+PROTECTION_NOTES = {
+    "restricted": "",
+    "limited": " Some of what you reported is hidden now; a person will look at the rest "
+    "first thing.",
+    "burst": " Many reports about the same account or site arrived at once, so a supervisor "
+    "checks them before anything more is hidden. A person will look at yours.",
+    "paused": " Many reports came from your connection in the last hour, so this one was "
+    "not hidden automatically. A person will look at it.",
+    "reviewed_before": " Two reviewers already looked at this content. Your report is added "
+    "to it as new information and a reviewer will look again; it stays visible until then "
+    "unless you add evidence such as a police case number.",
+    "unresolved": " We could not tell for sure which content you mean, so a person will "
+    "find it and look at it.",
+}
+
+
+def submit_report(
+    session: Session,
+    settings: Settings,
+    data: ReportIn,
+    channel: str,
+    engine: MatchEngine | None = None,
+    *,
+    client: str | None = None,
+    flagger: bool = False,
+) -> Receipt:
+    if engine is not None:
+        # Everything committed so far is in the index before this transaction takes the
+        # audit chain's lock; waiting while holding it would stall every other writer.
+        engine.sync_now()
+    resolution = resolve_refs(session, data.content)
+    items = resolution.items
+    if not items and not resolution.ambiguous:
+        raise UnknownContent(
+            "We could not find this content. Check the link or id and try again.",
+            field="content",
+            not_found=resolution.missing,
+        )
+    priority = triage.priority_for(
+        data.reporter_role, data.minor_depicted, data.law_enforcement_case_number
+    )
+    trust = triage.trust_for(
+        data.reporter_role,
+        data.minor_depicted,
+        data.age_at_time,
+        data.law_enforcement_case_number,
+        data.contact,
+        flagger=flagger,
+        bank_match=_bank_match(session, engine, items),
+    )
+    protection.check_rate(session, settings, client, trust)
+    # One report at a time per repost family, so simultaneous reports share one case.
+    triage.lock_families(session, items)
+    case, created = _case_for(session, settings, items, priority, data, trust)
+    rank = triage.CREDIBILITY[trust]
+    states.raise_credibility(case, rank)
+    pin = pins.new_pin()
+    report = _store(session, settings, case, data, channel, pin, trust, client, resolution)
+    reviewed = [] if created else _reopen_dismissed(session, settings, case, items, priority)
+    cases.add_items(session, case, items, "reported", report_id=report.id, needs_look=not created)
+    due = _take_it_down(session, case, report, data)
+    outcome = _protect(session, settings, engine, case, report, items, reviewed, data)
+    report.protection = outcome if outcome != "reviewed_before" else "none"
+    if resolution.ambiguous and not items:
+        outcome = "unresolved"
+    message = _received_message(case, resolution.missing + resolution.ambiguous)
+    message += PROTECTION_NOTES.get(outcome, "")
+    cases.tell_reporter(session, case, "received", message, report_id=report.id)
+    return Receipt(
+        case_number=case.number,
+        pin=pin,
+        priority=case.priority,
+        state=case.state,
+        status_url=f"{settings.public_url.rstrip('/')}/status?case={case.number}",
+        message=STATE_LABELS[case.state] + "." + PROTECTION_NOTES.get(outcome, ""),
+        received_at=report.created_at.isoformat(),
+        notice=_article_16_notice(report),
+        removal_due_at=due.isoformat() if due else None,
+        protection=outcome,
+    )
+
+
+def _bank_match(session: Session, engine: MatchEngine | None, items: list[ContentItem]) -> bool:
+    """The reported media is known to a block bank: the claim is verified by the bank."""
+    if engine is None:
+        return False
+    for item in items:
+        query = matching.stored_query(session, item.root_id or item.id)
+        if not (query.pdqs or query.md5 or query.sha256):
+            continue
+        if any(m.action == "block" for m in matching.match_banks(session, engine, query)):
+            return True
+    return False
+
+
+def _case_for(
+    session: Session,
+    settings: Settings,
+    items: list[ContentItem],
+    priority: str,
+    data: ReportIn,
+    trust: str,
+) -> tuple[Case, bool]:
+    """The open case of this content, or a new one (content not yet decided after a
+    confirmation is a new incident with its own review)."""
+    case = cases.case_for_content(session, items) if items else None
+    if case is not None and case.state == "confirmed" and not cases.holds_all(session, case, items):
+        case = None
+    if case is None:
+        case = cases.open_case(
+            session,
+            priority,
+            triage.deadline_for(settings, priority, utcnow()),
+            triage.queue_for(data.reporter_role, data.minor_depicted, priority),
+            credibility=triage.CREDIBILITY[trust],
+        )
+        return case, True
+    case = cases.get_case(session, case.id, lock=True)
+    _join(session, settings, case, priority, data)
+    return case, False
+
+
+def _join(session: Session, settings: Settings, case: Case, priority: str, data: ReportIn) -> None:
+    """A further report raises the case (and tags a police case number)."""
+    raised = triage.raise_priority(settings, case, priority)
+    if data.law_enforcement_case_number:
+        raised = states.escalate(case, police=True) or raised
+    if raised:
+        audit.record(
+            session,
+            "case.escalated",
+            actor="system",
+            subject_type="case",
+            subject_id=case.id,
+            data={"priority": case.priority, "escalated": case.escalated},
+        )
+
+
+def _reopen_dismissed(
+    session: Session, settings: Settings, case: Case, items: list[ContentItem], priority: str
+) -> list[int]:
+    """A report about dismissed content opens a new round for it (new information), and
+    each item must be looked at again. Returns the items two reviewers dismissed before:
+    they are hidden again only on new evidence."""
+    dismissed = [
+        ci
+        for ci in (cases.item_of(session, case, item.id) for item in items)
+        if ci is not None and ci.state == "dismissed"
+    ]
+    if not dismissed:
+        return []
+    two_person = case.priority == "P0"
+    deadline = triage.deadline_for(settings, case.priority, utcnow())
+    states.reopen(case, "open", deadline=deadline)
+    for ci in dismissed:
+        states.move_item(ci, "reopen")
+        ci.needs_look = True
+    states.settle(session, case)
+    return [ci.content_id for ci in dismissed] if two_person else []
+
+
+def _new_evidence(session: Session, case: Case, report: Report) -> bool:
+    """Verified by a bank or flagger, or a police case number from a kind of reporter who
+    had not reported it yet."""
+    if report.trust == "verified":
+        return True
+    if not report.law_enforcement_case_number:
+        return False
+    roles = set(
+        session.scalars(
+            select(Report.reporter_role).where(Report.case_id == case.id, Report.id != report.id)
+        )
+    )
+    return report.reporter_role not in roles
+
+
+def _protect(
+    session: Session,
+    settings: Settings,
+    engine: MatchEngine | None,
+    case: Case,
+    report: Report,
+    items: list[ContentItem],
+    reviewed: list[int],
+    data: ReportIn,
+) -> str:
+    """Hide what this report may hide now; what it may not stays queued for a person."""
+    if case.priority != "P0" or case.state == "confirmed":
+        return "none"
+    held = {ci.content_id for ci, _ in cases.items_of(session, case, cases.PROTECTING)}
+    targets = [item for item in items if item.id in held]
+    skipped = (
+        [i for i in targets if i.id in reviewed] if not _new_evidence(session, case, report) else []
+    )
+    targets = [i for i in targets if i not in skipped]
+    burst = protection.detect_burst(session, settings, targets, report.trust, case.priority)
+    if burst is not None:
+        protection.join_burst(session, burst, case)
+        return "burst"
+    budget = protection.budget(session, settings, report.client_key, report.trust, burst)
+    public = [item for item in targets if item.visibility == "public"]
+    allowed = public if budget.items is None else public[: budget.items]
+    actor = f"report:{report.id}"
+    triage.protect(session, case, allowed, actor=actor, report_id=report.id)
+    held_back = 0
+    if engine is not None and allowed:
+        spread = triage.propagate(
+            session,
+            engine,
+            case,
+            allowed,
+            restrict=True,
+            report_id=report.id,
+            trust=report.trust,
+            copy_cap=budget.copies,
+        )
+        held_back = spread.held_back
+        triage.resweep_later(session, case)
+    protection.spend(session, report.client_key, report.trust, len(allowed))
+    if skipped and not allowed:
+        return "reviewed_before"
+    if len(allowed) < len(public):
+        return budget.why if not allowed and budget.why != "limited" else "limited"
+    return "limited" if held_back else "restricted"
+
+
+def _store(
+    session: Session,
+    settings: Settings,
+    case: Case,
+    data: ReportIn,
+    channel: str,
+    pin: str,
+    trust: str,
+    client: str | None,
+    resolution: object,
+) -> Report:
+    report = Report(
+        case_id=case.id,
+        reporter_role=data.reporter_role.value,
+        minor_depicted=data.minor_depicted.value,
+        age_at_time=data.age_at_time,
+        law_enforcement_case_number=data.law_enforcement_case_number,
+        statement=data.statement,
+        contact=data.contact,
+        content_refs=data.content,
+        channel=channel,
+        pin_hash="",
+        pin_digest=pins.pin_digest(settings.secret_key, case.number, pin),
+        client_key=client,
+        trust=trust,
+        item_ids=[item.id for item in resolution.items],  # type: ignore[attr-defined]
+        unresolved_refs=list(resolution.ambiguous),  # type: ignore[attr-defined]
+    )
+    session.add(report)
+    case.report_count += 1
+    session.flush()
+    audit.record(
+        session,
+        "report.received",
+        actor=f"reporter:{data.reporter_role.value}",
+        subject_type="case",
+        subject_id=case.id,
+        data={
+            "report_id": report.id,
+            "priority": case.priority,
+            "channel": channel,
+            "trust": trust,
+            "minor_depicted": data.minor_depicted.value,
+            "law_enforcement_case_number": data.law_enforcement_case_number,
+        },
+    )
+    return report
+
+
+def _take_it_down(session: Session, case: Case, report: Report, data: ReportIn) -> datetime | None:
+    """A request under the TAKE IT DOWN Act starts its 48-hour clock (legal keeps it)."""
+    if data.take_it_down is None:
+        return None
+    from takedown import legal  # legal builds on intake: imported here
+
+    request = legal.record_take_it_down(
+        session,
+        case,
+        report,
+        signature=data.take_it_down.signature,
+        identification=data.take_it_down.identification,
+        contact=data.take_it_down.contact or data.contact or "",
+    )
+    return request.removal_due_at
+
+
+def _article_16_notice(report: Report) -> str:
+    """DSA Art. 16(4) and (6): confirm receipt, and say what is automated."""
+    return (
+        "We confirm receipt of your notice at "
+        f"{report.created_at:%Y-%m-%d %H:%M:%S} UTC (EU Digital Services Act, Article 16). "
+        "When a notice says a child may be shown, the content and its copies are hidden "
+        "automatically at once, within limits that keep anyone from hiding other people's "
+        "content in bulk; people make every decision to remove or keep content. "
+        "We will tell you the decision and how to contest it on the status page."
+    )
+
+
+def _received_message(case: Case, missing: list[str]) -> str:
+    text = (
+        "We received your report (this confirms receipt of your notice under the EU Digital "
+        "Services Act, Article 16). Keep your case number and PIN to follow it here."
+    )
+    if case.priority == "P0":
+        text += " Because a child may be shown, it goes to the front of the queue."
+    if missing:
+        text += f" We could not find {len(missing)} of the links you gave; the rest is in review."
+    return text

@@ -1,0 +1,131 @@
+"""How much an anonymous report may hide on its own: bounded per report and per client,
+stopped for a burst, never again after a two-person dismissal without new evidence.
+
+Nothing here drops a report: what is not hidden at once is queued for a person, and the
+reporter is told so."""
+
+from __future__ import annotations
+
+from collections import Counter as Tally
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from takedown import audit, cases
+from takedown.cases import Burst, Case
+from takedown.config import Settings
+from takedown.db import counters
+from takedown.errors import TakedownError
+from takedown.jobs import enqueue
+from takedown.platforms import ContentItem
+
+HOUR = timedelta(hours=1)
+BURST_ALERT_TASK = "triage:alert_burst"
+
+
+class TooManyReports(TakedownError):
+    status = 429
+    code = "too_many_reports"
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "3600"}
+
+
+@dataclass
+class Budget:
+    """What this report may hide at once: named items and copies by other authors."""
+
+    items: int | None
+    copies: int | None
+    why: str  # full, limited, burst, paused
+
+
+def check_rate(session: Session, settings: Settings, client: str | None, trust: str) -> None:
+    """Refuse (429, nothing stored) a client past its hourly number of reports."""
+    if client is None or trust == "verified":
+        return
+    if counters.hit(session, f"reports|{client}", HOUR) > settings.client_report_limit:
+        raise TooManyReports(
+            "Too many reports from here in the last hour. Please try again later; if a child "
+            "is in danger now, call the police."
+        )
+
+
+def budget(
+    session: Session, settings: Settings, client: str | None, trust: str, burst: Burst | None
+) -> Budget:
+    if trust == "verified":
+        return Budget(None, None, "full")
+    if burst is not None:
+        return Budget(0, 0, "burst")
+    used = counters.hit(session, f"hide|{client}", HOUR, 0) if client else 0
+    left = max(settings.client_hide_cap - used, 0)
+    if left == 0:
+        return Budget(0, 0, "paused")
+    return Budget(min(settings.report_item_cap, left), settings.report_copy_cap, "limited")
+
+
+def spend(session: Session, client: str | None, trust: str, hidden: int) -> None:
+    if client and trust != "verified" and hidden:
+        counters.hit(session, f"hide|{client}", HOUR, hidden)
+
+
+def detect_burst(
+    session: Session, settings: Settings, items: list[ContentItem], trust: str, priority: str
+) -> Burst | None:
+    """Count unverified reports against each named account and platform in the window;
+    an open burst, or a count past its threshold, stops automatic hiding for them."""
+    if trust == "verified" or not items:
+        return None
+    window = timedelta(minutes=settings.burst_window_minutes)
+    for account_id, n in sorted(Tally(item.author_id for item in items).items()):
+        count = counters.hit(session, f"burst-account|{account_id}", window, n)
+        burst = _open_burst(session, "account", account_id, count >= settings.burst_account_items)
+        if burst is not None:
+            return burst
+    if priority != "P0":
+        return None
+    for platform_id in sorted({item.platform_id for item in items}):
+        count = counters.hit(session, f"burst-platform|{platform_id}", window)
+        burst = _open_burst(
+            session, "platform", platform_id, count >= settings.burst_platform_reports
+        )
+        if burst is not None:
+            return burst
+    return None
+
+
+def _open_burst(session: Session, kind: str, target: int, crossed: bool) -> Burst | None:
+    query = select(Burst).where(
+        Burst.target_type == kind, Burst.target_id == target, Burst.state == "open"
+    )
+    burst = session.scalar(query)
+    if burst is not None or not crossed:
+        return burst
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(7236101, hashtext(:k))"), {"k": f"{kind}:{target}"}
+    )
+    burst = session.scalar(query)  # another report may have opened it meanwhile
+    if burst is None:
+        burst = Burst(target_type=kind, target_id=target, state="open", reports=0, note="")
+        session.add(burst)
+        session.flush()
+        audit.record(
+            session,
+            "burst.detected",
+            actor="system",
+            subject_type="burst",
+            subject_id=burst.id,
+            data={"target_type": kind, "target_id": target},
+        )
+        enqueue(session, BURST_ALERT_TASK, queue="maintenance", burst_id=burst.id)
+    return burst
+
+
+def join_burst(session: Session, burst: Burst, case: Case) -> None:
+    """The report's case is part of the burst: one supervisor item, not many queue rows."""
+    burst.reports += 1
+    if case.burst_id is None:
+        cases.states.join_burst(case, burst.id)
