@@ -27,7 +27,12 @@ def post_content(
     return r.json()
 
 
-def report(client: httpx.Client, content: list[str], **fields: object) -> httpx.Response:
+def report(
+    client: httpx.Client,
+    content: list[str],
+    headers: dict[str, str] | None = None,
+    **fields: object,
+) -> httpx.Response:
     body = {
         "content": content,
         "reporter_role": "victim",
@@ -36,7 +41,7 @@ def report(client: httpx.Client, content: list[str], **fields: object) -> httpx.
         "statement": "This is me. I was 13.",
     }
     body.update(fields)
-    return client.post("/v1/reports", json=body)
+    return client.post("/v1/reports", json=body, headers=headers)
 
 
 def status(client: httpx.Client, case_number: str, pin: str) -> dict:

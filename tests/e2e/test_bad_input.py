@@ -78,10 +78,10 @@ def test_repeated_wrong_pins_pause_that_client_not_the_case(
     strict_client, platform, strict_settings
 ):
     ids = seed_family(strict_client, platform["api_key"])
-    receipt = report(strict_client, [ids["video"]]).json()
-    url = f"/v1/reports/{receipt['case_number']}"
     guesser = {"x-forwarded-for": f"guesser-{uuid.uuid4().hex}"}
     reporter = {"x-forwarded-for": f"reporter-{uuid.uuid4().hex}"}
+    receipt = report(strict_client, [ids["video"]], headers=reporter).json()
+    url = f"/v1/reports/{receipt['case_number']}"
     for _ in range(strict_settings.pin_max_failures):
         r = strict_client.get(url, headers={"x-report-pin": "00000000", **guesser})
         _error(r, 404, "case_not_found")

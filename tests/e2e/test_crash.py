@@ -26,6 +26,9 @@ def serve(settings, port: int) -> Iterator[subprocess.Popen]:
         "TAKEDOWN_WEBHOOK_BACKOFF_BASE_S": "0.2",
         "TAKEDOWN_WEBHOOK_BACKOFF_MAX_S": "1",
         "TAKEDOWN_LOG_LEVEL": "WARNING",
+        # Every test's loopback client shares one key: this server must not pause it.
+        "TAKEDOWN_CLIENT_HIDE_CAP": "1000000",
+        "TAKEDOWN_CLIENT_REPORT_LIMIT": "1000000",
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "takedown.cli", "serve", "--port", str(port)],

@@ -26,7 +26,7 @@ def _lookup(
 
 
 def _filed(client: httpx.Client, content: list[str]) -> dict:
-    r = report(client, content)
+    r = report(client, content, headers=_as_new_client())
     assert r.status_code == 201, r.text
     return r.json()
 

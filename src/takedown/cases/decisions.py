@@ -287,17 +287,23 @@ def _confirm(
 def _bring_copies(
     session: Session, case: Case, engine: MatchEngine, confirmed: list[ContentItem]
 ) -> None:
-    """Copies of confirmed media found now: the same author's, or any when the case rests
-    on a credible report, are confirmed with it; others are held to be looked at."""
+    """Copies of confirmed media found now: exact copies, the same author's, or any when
+    the case rests on a credible report, are confirmed with it; near-duplicates by others
+    are held to be looked at one by one."""
     for item in confirmed:
-        for other in matching.copies_of(session, engine, item):
-            trusted = case.credibility <= 1 or other.author_id == item.author_id
+        for other, match in matching.copy_matches_of(session, engine, item):
+            trusted = (
+                case.credibility <= 1
+                or other.author_id == item.author_id
+                or match.signal in ("md5", "sha256")
+            )
             add_items(
                 session,
                 case,
                 [other],
                 "copy",
                 source_id=item.id,
+                distance=match.distance,
                 needs_look=not trusted,
                 state="confirmed" if trusted else "open",
             )

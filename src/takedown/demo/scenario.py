@@ -61,6 +61,8 @@ class Scenario:
         self.decided_at_h: float | None = None
         self.removed_wall: float | None = None
         self.family: list[Post] = []
+        self.victim_headers: dict[str, str] = {}
+        self.clock: list[tuple[float, float]] = []  # (monotonic, simulated hour) per tick
         # Fresh media each run: an earlier run's confirmed copy is in the block bank for good.
         self.video = synthetic_video(int(self.rng.integers(2**31)) ^ uuid.uuid4().int % 2**31)
         self.variants = [
@@ -71,13 +73,22 @@ class Scenario:
     def run(self) -> dict:
         video = Post(f"{self.tag}-video", f"{self.tag}-fake-girl-account", None, 0.0)
         self._publish(video, self.video)
+        self._setup()
         for tick in range(TICKS):
             self.hour = tick * TICK_H
+            self.clock.append((time.monotonic(), self.hour))
             self._events(tick)
             self._audience(TICK_H)
-            if self.removed_wall is None:
+            if self._keeps_time():
                 time.sleep(self.tick_wall_s)
         return self._result()
+
+    def _setup(self) -> None:
+        """Before the first tick, after the video is up: more of the platform (none here)."""
+
+    def _keeps_time(self) -> bool:
+        """Sleep through a tick while something is still to happen; then run on at once."""
+        return self.removed_wall is None
 
     def _events(self, tick: int) -> None:
         if tick in REUPLOAD_TICKS:
@@ -96,15 +107,8 @@ class Scenario:
         self.reported_at = time.monotonic()
         response = httpx.post(
             f"{self.sim.api_url}/v1/reports",
-            json={
-                "content": [f"https://sim.example/p/{seen.id}"],
-                "reporter_role": "victim",
-                "minor_depicted": "yes",
-                "age_at_time": 13,
-                "law_enforcement_case_number": "DEMO-2020-0121",
-                "statement": "These videos are of me. I was 13. I was tricked by someone "
-                "pretending to be a girl.",
-            },
+            json=self._victim_report(seen),
+            headers=self.victim_headers,
             timeout=30,
         )
         response.raise_for_status()
@@ -115,6 +119,17 @@ class Scenario:
         # While the service worked, the audience went on in real time.
         self._audience(latency / 3600, after_report=True)
         self.tally.visible_reposts_after_restriction = self._visible_reposts()
+
+    def _victim_report(self, seen: Post) -> dict[str, object]:
+        return {
+            "content": [f"https://sim.example/p/{seen.id}"],
+            "reporter_role": "victim",
+            "minor_depicted": "yes",
+            "age_at_time": 13,
+            "law_enforcement_case_number": "DEMO-2020-0121",
+            "statement": "These videos are of me. I was 13. I was tricked by someone "
+            "pretending to be a girl.",
+        }
 
     def _relay(self) -> None:
         parent = self.family[-1]

@@ -399,7 +399,18 @@ def _media_sizes(session: Session, keys: list[Hashable]) -> dict[Hashable, int]:
 def copies_of(session: Session, engine: MatchEngine, item: ContentItem) -> list[ContentItem]:
     """Other content on the item's platform carrying the same media (a repost's media is
     its original's). The caller syncs the engine first (before taking any lock)."""
+    return [other for other, _ in copy_matches_of(session, engine, item)]
+
+
+def copy_matches_of(
+    session: Session, engine: MatchEngine, item: ContentItem
+) -> list[tuple[ContentItem, CopyMatch]]:
+    """The same, with how each matched (the signal and the distance)."""
     media_id = item.root_id or item.id
     found = find_copies(session, engine, stored_query(session, media_id), item.platform_id)
-    others = [session.get(ContentItem, c.content_id) for c in found]
-    return [o for o in others if o is not None and o.id not in (item.id, media_id)]
+    out = []
+    for match in found:
+        other = session.get(ContentItem, match.content_id)
+        if other is not None and other.id not in (item.id, media_id):
+            out.append((other, match))
+    return out

@@ -171,9 +171,10 @@ def propagate(
     other authors from a bare claim must each be looked at by a reviewer."""
     spread = Spread()
     for item in items:
-        for found in matching.copies_of(session, engine, item):
+        for found, match in matching.copy_matches_of(session, engine, item):
             other_author = found.author_id != item.author_id
-            look = other_author and trust == "bare"
+            exact = match.signal in ("md5", "sha256")
+            look = other_author and trust == "bare" and not exact
             if cases.add_items(
                 session,
                 case,
@@ -181,6 +182,7 @@ def propagate(
                 "copy",
                 report_id=report_id,
                 source_id=item.id,
+                distance=match.distance,
                 needs_look=look,
             ):
                 spread.found += 1

@@ -14,9 +14,10 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from takedown import audit, cases
-from takedown.cases import Burst, Case
+from takedown.cases import Burst, Case, CaseItem
 from takedown.config import Settings
 from takedown.db import counters
+from takedown.db.base import utcnow
 from takedown.errors import TakedownError
 from takedown.jobs import enqueue
 from takedown.platforms import ContentItem
@@ -82,22 +83,24 @@ def detect_burst(
     window = timedelta(minutes=settings.burst_window_minutes)
     for account_id, n in sorted(Tally(item.author_id for item in items).items()):
         count = counters.hit(session, f"burst-account|{account_id}", window, n)
-        burst = _open_burst(session, "account", account_id, count >= settings.burst_account_items)
+        crossed = count >= settings.burst_account_items
+        burst = _open_burst(session, "account", account_id, crossed, window)
         if burst is not None:
             return burst
     if priority != "P0":
         return None
     for platform_id in sorted({item.platform_id for item in items}):
         count = counters.hit(session, f"burst-platform|{platform_id}", window)
-        burst = _open_burst(
-            session, "platform", platform_id, count >= settings.burst_platform_reports
-        )
+        crossed = count >= settings.burst_platform_reports
+        burst = _open_burst(session, "platform", platform_id, crossed, window)
         if burst is not None:
             return burst
     return None
 
 
-def _open_burst(session: Session, kind: str, target: int, crossed: bool) -> Burst | None:
+def _open_burst(
+    session: Session, kind: str, target: int, crossed: bool, window: timedelta
+) -> Burst | None:
     query = select(Burst).where(
         Burst.target_type == kind, Burst.target_id == target, Burst.state == "open"
     )
@@ -121,7 +124,32 @@ def _open_burst(session: Session, kind: str, target: int, crossed: bool) -> Burs
             data={"target_type": kind, "target_id": target},
         )
         enqueue(session, BURST_ALERT_TASK, queue="maintenance", burst_id=burst.id)
+        _gather(session, burst, window)
     return burst
+
+
+def _gather(session: Session, burst: Burst, window: timedelta) -> None:
+    """The window's earlier unverified reports against the target belong to the burst too,
+    with what they hid: the supervisor sees, and can release, all of it at once."""
+    from takedown.intake.models import Report  # intake builds on triage
+
+    target = ContentItem.author_id if burst.target_type == "account" else ContentItem.platform_id
+    earlier = session.scalars(
+        select(Case)
+        .join(CaseItem, CaseItem.case_id == Case.id)
+        .join(ContentItem, ContentItem.id == CaseItem.content_id)
+        .join(Report, Report.id == CaseItem.hidden_by_report_id)
+        .where(
+            target == burst.target_id,
+            CaseItem.added_at >= utcnow() - window,
+            CaseItem.state.in_(cases.PROTECTING),
+            Report.trust != "verified",
+            Case.burst_id.is_(None),
+        )
+        .distinct()
+    ).all()
+    for case in earlier:
+        join_burst(session, burst, case)
 
 
 def join_burst(session: Session, burst: Burst, case: Case) -> None:
