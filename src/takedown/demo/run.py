@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -22,35 +26,55 @@ from takedown.web.app import create_app
 from takedown.web.live import LiveServer
 
 
-def run_demo(
-    settings: Settings, *, out_dir: Path | None, speed: float, seed: int, quiet: bool
-) -> dict:
+@dataclass
+class DemoService:
+    """The real service on a loopback port, with a simulated platform registered on it."""
+
+    db: Database
+    settings: Settings  # pointed at the fake CyberTipline
+    sim: SimPlatform
+    started: datetime
+    tag: str
+
+
+@contextmanager
+def demo_service(settings: Settings, console: Console) -> Iterator[DemoService]:
     logging.basicConfig(level=logging.ERROR)
-    console = Console(stderr=True, quiet=quiet)
     db = Database(settings)
     with console.status("starting PostgreSQL and the service"):
         db.open()
         upgrade(db.engine)
     # NCMEC is a local fake that follows the documented API: the demo never contacts NCMEC.
     fake_ncmec, settings = fake_cybertipline(settings)
-    started = utcnow()
     try:
-        platform_id, api_key, secret, reviewer_key = _operator_setup(db)
+        tag = uuid.uuid4().hex[:8]
+        platform_id, api_key, secret = _register_platform(db, tag)
         with LiveServer(create_app(settings, db=db, run_worker=True)) as server:
             sim = SimPlatform(server.url, api_key, secret)
             hook_url = sim.start_receiver()
-            with db.session() as session:
-                set_webhook_url(session, platform_id, hook_url)
-            with console.status("replaying nine days of the seed case"):
-                measured = Scenario(sim, reviewer_key, speed, seed).run()
-            with console.status("filing the CyberTipline report and sealing the evidence"):
-                measured.update(wait_for_filing(db, measured["case_number"]))
-            sim.stop()
-        if out_dir is not None:
-            write_outputs(db, measured["case_number"], started, out_dir)
+            try:
+                with db.session() as session:
+                    set_webhook_url(session, platform_id, hook_url)
+                yield DemoService(db, settings, sim, utcnow(), tag)
+            finally:
+                sim.stop()
     finally:
         fake_ncmec.stop()
         db.close()
+
+
+def run_demo(
+    settings: Settings, *, out_dir: Path | None, speed: float, seed: int, quiet: bool
+) -> dict:
+    console = Console(stderr=True, quiet=quiet)
+    with demo_service(settings, console) as service:
+        (reviewer_key,) = create_staff(service.db, service.tag, "child_safety_specialist")
+        with console.status("replaying nine days of the seed case"):
+            measured = Scenario(service.sim, reviewer_key, speed, seed).run()
+        with console.status("filing the CyberTipline report and sealing the evidence"):
+            measured.update(wait_for_filing(service.db, measured["case_number"]))
+        if out_dir is not None:
+            write_outputs(service.db, measured["case_number"], service.started, out_dir)
     result = {
         "seed_case": SEED_CASE,
         "unchecked_simulation": unchecked(seed),
@@ -64,18 +88,21 @@ def run_demo(
     return result
 
 
-def _operator_setup(db: Database) -> tuple[int, str, str, str]:
-    """What an operator does once with the CLI: register the platform and a reviewer."""
-    tag = uuid.uuid4().hex[:8]
+def _register_platform(db: Database, tag: str) -> tuple[int, str, str]:
+    """What an operator does once with the CLI: register the platform."""
     with db.session() as session:
         platform = create_platform(session, f"simulated-platform-{tag}", None)
-        reviewer = create_user(session, f"demo-reviewer-{tag}", "child_safety_specialist")
-        return (
-            platform.platform.id,
-            platform.api_key,
-            platform.platform.webhook_secret,
-            reviewer.api_key,
-        )
+        return platform.platform.id, platform.api_key, platform.platform.webhook_secret
+
+
+def create_staff(db: Database, tag: str, *roles: str, email: str | None = None) -> tuple[str, ...]:
+    """Staff accounts, as an operator adds them with `takedown user add`; their API keys."""
+    keys = []
+    with db.session() as session:
+        for n, role in enumerate(roles):
+            name = f"demo-{role.replace('_', '-')}-{tag}-{n}"
+            keys.append(create_user(session, name, role, email=email).api_key)
+    return tuple(keys)
 
 
 def print_table(result: dict) -> None:

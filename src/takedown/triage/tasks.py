@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from takedown import cases
 from takedown.cases import Case
+from takedown.db import counters
 from takedown.db.base import utcnow
 from takedown.jobs import enqueue, runtime
 from takedown.triage.protection import BURST_ALERT_TASK
@@ -21,6 +22,15 @@ RESWEEP_AFTER = timedelta(seconds=1)  # past one follow cycle of every process's
 def register(app: procrastinate.App) -> None:
     app.task(name=RESWEEP_TASK, queue="default")(resweep)
     app.task(name=BURST_ALERT_TASK, queue="maintenance")(alert_burst)
+    purge_task = app.task(name="triage:purge_counters", queue="maintenance")(purge_counters)
+    app.periodic(cron="17 * * * *", periodic_id="purge_counters")(purge_task)
+
+
+def purge_counters(timestamp: int) -> int:
+    """Rate-limit windows older than a day are of no use: drop them."""
+    rt = runtime.current()
+    with rt.db.session() as session:
+        return counters.purge(session)
 
 
 def resweep_later(session: Session, case: Case) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,20 +33,19 @@ def list_bursts(request: Request, db: DatabaseDep, state: str | None = "open") -
 @router.post("/{burst_id}/release")
 def release(burst_id: int, body: BurstDecision, request: Request, db: DatabaseDep) -> dict:
     """Put back everything the burst's unverified reports hid; they stay queued."""
-    with db.session() as session:
-        caller = api_caller(session, request)
-        check_csrf(caller, request.headers.get("x-csrf-token"))
-        people.require(caller.user, SUPERVISORS, "decide report bursts")
-        burst = triage.bursts.release(session, burst_id, caller.user, body.note)
-        return triage.bursts.summary(session, burst)
+    return _decide(db, request, burst_id, triage.bursts.release, body.note)
 
 
 @router.post("/{burst_id}/accept")
 def accept(burst_id: int, body: BurstDecision, request: Request, db: DatabaseDep) -> dict:
     """The burst is genuine: hide its reported items now and queue its cases."""
+    return _decide(db, request, burst_id, triage.bursts.accept, body.note)
+
+
+def _decide(db, request: Request, burst_id: int, action: Callable, note: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
     with db.session() as session:
         caller = api_caller(session, request)
         check_csrf(caller, request.headers.get("x-csrf-token"))
         people.require(caller.user, SUPERVISORS, "decide report bursts")
-        burst = triage.bursts.accept(session, burst_id, caller.user, body.note)
+        burst = action(session, burst_id, caller.user, note)
         return triage.bursts.summary(session, burst)
