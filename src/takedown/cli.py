@@ -246,12 +246,25 @@ def demo(
     out: Path = typer.Option(None, help="directory for the demo's files"),
     speed: float = typer.Option(3600.0, help="simulated seconds per real second"),
     seed: int = typer.Option(2020, help="random seed of the simulated audience"),
+    scenario: str = typer.Option(
+        "seed",
+        help="seed: the seed case; brigade: the seed case while an attacker floods reports "
+        "against an innocent creator and piggybacks innocent posts onto the genuine case",
+    ),
 ) -> None:
-    """Replay the seed case against the real service and a simulated platform."""
-    from takedown.demo.run import print_table, run_demo
+    """Replay the seed case (or a brigade during it) against the real service and a
+    simulated platform."""
+    if scenario == "seed":
+        from takedown.demo.run import print_table
+        from takedown.demo.run import run_demo as runner
+    elif scenario == "brigade":
+        from takedown.demo.brigade import print_table
+        from takedown.demo.brigade import run_brigade as runner
+    else:
+        raise typer.BadParameter("seed or brigade", param_hint="--scenario")
 
     settings = _settings()
-    result = run_demo(settings, out_dir=out, speed=speed, seed=seed, quiet=as_json)
+    result = runner(settings, out_dir=out, speed=speed, seed=seed, quiet=as_json)
     if as_json:
         _emit(result, True)
     else:

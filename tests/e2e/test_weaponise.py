@@ -318,3 +318,28 @@ def test_a_trusted_flagger_is_not_capped(strict_client, strict_settings, platfor
     )
     assert r.status_code == 201 and r.json()["protection"] == "restricted"
     assert all(_visibility(db, p) == "restricted" for p in posts)
+
+
+def test_a_flood_against_the_traffickers_account_does_not_bury_the_genuine_case(
+    strict_client, strict_settings, platform, db
+):
+    key = platform["api_key"]
+    trafficker = uid("trafficker")
+    video = uid("video")
+    post_content(strict_client, key, video, trafficker)
+    genuine = report(
+        strict_client,
+        [video],
+        reporter_role="parent_guardian",
+        law_enforcement_case_number="PD-2020-0113",
+        headers=_as(_reporter_client()),
+    ).json()["case_number"]
+    attacker = _reporter_client()
+    for _ in range(strict_settings.burst_account_items + 2):
+        post = uid("post")
+        post_content(strict_client, key, post, trafficker)
+        report(strict_client, [post, video], headers=_as(attacker))
+    with db.session() as session:
+        numbers = {c.number for c in cases.queue(session, None, limit=10_000).cases}
+    assert genuine in numbers
+    assert _visibility(db, video) == "restricted"

@@ -218,7 +218,7 @@ def _protect(
     targets = [i for i in targets if i not in skipped]
     burst = protection.detect_burst(session, settings, targets, report.trust, case.priority)
     if burst is not None:
-        protection.join_burst(session, burst, case)
+        protection.join_burst(session, burst, case, created=case.report_count == 1)
         return "burst"
     budget = protection.budget(session, settings, report.client_key, report.trust, burst)
     public = [item for item in targets if item.visibility == "public"]

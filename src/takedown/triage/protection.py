@@ -145,6 +145,9 @@ def _gather(session: Session, burst: Burst, window: timedelta) -> None:
             CaseItem.state.in_(cases.PROTECTING),
             Report.trust != "verified",
             Case.burst_id.is_(None),
+            Case.created_at >= utcnow() - window,
+            Case.credibility > 0,
+            Case.escalated.is_(False),
         )
         .distinct()
     ).all()
@@ -152,8 +155,9 @@ def _gather(session: Session, burst: Burst, window: timedelta) -> None:
         join_burst(session, burst, case)
 
 
-def join_burst(session: Session, burst: Burst, case: Case) -> None:
-    """The report's case is part of the burst: one supervisor item, not many queue rows."""
+def join_burst(session: Session, burst: Burst, case: Case, *, created: bool = True) -> None:
+    """The report's case is part of the burst: one supervisor item, not many queue rows.
+    A report joining an older case never moves that case out of the reviewers' queue."""
     burst.reports += 1
-    if case.burst_id is None:
+    if case.burst_id is None and created:
         cases.states.join_burst(case, burst.id)
