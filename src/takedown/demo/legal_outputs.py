@@ -16,7 +16,7 @@ from takedown.config import Settings
 from takedown.db import Database
 from takedown.db.base import utcnow
 from takedown.demo.fake_ncmec import FakeCyberTipline
-from takedown.legal import dsa, ncmec, service, transparency
+from takedown.legal import dsa, facts, ncmec, service, transparency
 
 
 def fake_cybertipline(settings: Settings) -> tuple[FakeCyberTipline, Settings]:
@@ -43,7 +43,10 @@ def wait_for_filing(db: Database, case_number: str, timeout: float = 60.0) -> di
             case = session.scalar(select(Case).where(Case.number == case_number))
             assert case is not None
             status = service.status_of(session, case.id)
-            decided = case.decided_at
+            # The confirmation, not the case's end: items another report brought in may be
+            # decided later (the case is decided when its last item is).
+            confirmation = facts.latest_confirmation(session, case.id)
+            decided = confirmation.created_at if confirmation else case.decided_at
         done = status.ncmec_state in ("filed", "failed", "not_sent")
         if (done and status.evidence_state == "stored") or time.monotonic() > deadline:
             break

@@ -137,6 +137,8 @@ def _case_for(
             triage.queue_for(data.reporter_role, data.minor_depicted, priority),
             credibility=triage.CREDIBILITY[trust],
         )
+        if data.law_enforcement_case_number:
+            states.escalate(case, police=True)  # the police tag from the first report on
         return case, True
     case = cases.get_case(session, case.id, lock=True)
     _join(session, settings, case, priority, data)
