@@ -52,6 +52,9 @@ class Settings(BaseSettings):
         20, description="items one client's unverified reports may hide per hour"
     )
     client_report_limit: int = Field(60, description="reports one client may file per hour")
+    report_pow_bits: int = Field(
+        0, ge=0, le=28, description="proof of work a bare claim needs to hide content; 0: off"
+    )
     burst_window_minutes: int = Field(10, description="window of the burst detector, minutes")
     burst_account_items: int = Field(
         8, description="one account's items reported by unverified reports in it: a burst"

@@ -15,7 +15,7 @@ from takedown.matching.models import BankEntry
 from takedown.people import create_user
 from takedown.platforms import Account, ContentItem
 from tests.e2e.helpers import post_content, report, uid
-from tests.matching.helpers import image, upload
+from tests.matching.helpers import copy_of, image, upload
 from tests.support import wait_for
 
 
@@ -344,3 +344,33 @@ def test_a_flood_against_the_traffickers_account_does_not_bury_the_genuine_case(
         numbers = {c.number for c in page.cases}
     assert genuine in numbers
     assert _visibility(db, video) == "restricted"
+
+
+def test_a_bare_claim_holds_other_authors_copies_for_a_look_of_their_own(
+    client, platform, reviewers, db
+):
+    key = platform["api_key"]
+    meme = image(913)
+    original, reposted = uid("meme"), uid("meme-copy")
+    assert upload(client, key, original, uid("creator"), meme).status_code == 200
+    assert upload(client, key, reposted, uid("other"), copy_of(meme)).status_code == 200
+    bare = {"content": [original], "reporter_role": "platform_user", "minor_depicted": "yes"}
+    case = client.post("/v1/reports", json=bare, headers=_as(_reporter_client())).json()[
+        "case_number"
+    ]
+    wait_for(lambda: _visibility(db, reposted) == "restricted", what="the copy held")
+    detail = client.get(f"/v1/cases/{case}", headers=_auth(reviewers[0])).json()
+    held = next(i for i in detail["items"] if i["content_id"] == reposted)
+    assert held["needs_look"] and held["reason"] == "copy" and held["match_distance"] is not None
+    assert held["hidden_by_report_id"] == detail["reports"][0]["id"]
+    # Confirming the reported item leaves the other author's copy to its own decision.
+    assert _decide(client, reviewers[0], case, "confirm").status_code == 200
+    assert _visibility(db, reposted) == "restricted"
+    assert (
+        next(
+            i
+            for i in client.get(f"/v1/cases/{case}", headers=_auth(reviewers[0])).json()["items"]
+            if i["content_id"] == reposted
+        )["state"]
+        == "open"
+    )

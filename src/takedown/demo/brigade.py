@@ -111,6 +111,12 @@ class Brigade(Scenario):
         self.flood_dismissed = 0
         self.done = False
 
+    def run(self) -> dict:
+        try:
+            return super().run()
+        finally:
+            self.api.close()
+
     # The platform before the first tick: the innocent creator's posts and the bystanders'.
     def _setup(self) -> None:
         for post in self.attack.innocent_posts:
@@ -450,7 +456,8 @@ def run_brigade(
             measured = scenario.run()
         with console.status("filing the CyberTipline report and sealing the evidence"):
             measured.update(wait_for_filing(db, measured["case_number"]))
-        measured.update(_named_to_ncmec(service, measured["case_number"], scenario.attack))
+        poster = scenario.family[0].author
+        measured.update(_named_to_ncmec(service, measured["case_number"], scenario.attack, poster))
         measured["supervisor_alert_emails"] = _alert_emails(service, measured["burst"]["id"])
         if out_dir is not None:
             write_outputs(db, measured["case_number"], service.started, out_dir)
@@ -478,7 +485,9 @@ def run_brigade(
     return result
 
 
-def _named_to_ncmec(service: DemoService, case_number: str, attack: Attack) -> dict[str, object]:
+def _named_to_ncmec(
+    service: DemoService, case_number: str, attack: Attack, poster: str
+) -> dict[str, object]:
     """Who the CyberTipline report names: the filed XML (or the one that would be filed)."""
     with service.db.session() as session:
         case = session.scalar(select(Case).where(Case.number == case_number))
@@ -494,6 +503,7 @@ def _named_to_ncmec(service: DemoService, case_number: str, attack: Attack) -> d
         "innocent_accounts_in_ncmec_report": sum(1 for a in attack.innocent_accounts if a in xml),
         "innocent_posts_in_ncmec_report": sum(1 for p in attack.innocent_posts if p.id in xml),
         "attacker_police_case_in_ncmec_report": FAKE_POLICE_CASE in xml,
+        "poster_in_ncmec_report": poster in xml,
     }
 
 
@@ -515,59 +525,54 @@ def _alert_emails(service: DemoService, burst_id: int | None) -> int | None:
 def print_table(result: dict) -> None:
     burst, attack = result["burst"], result["attack"]
     flood, piggy = result["flood_items"], result["piggybacked_items"]
-    table = Table(title="A brigade, replayed against Takedown (shipped limits)")
+    table = Table(title="A brigade during the seed case, against Takedown's shipped limits")
     table.add_column("")
-    table.add_column("Genuine case (victim + parent)", justify="right", style="bold green")
-    table.add_column("Innocent people (the attack)", justify="right", style="bold")
+    table.add_column("Genuine case (this run)", justify="right", style="bold green")
+    table.add_column("Innocent people (this run)", justify="right", style="bold")
     rows = [
         (
             "Reports",
-            "victim's, then a parent's with a police case number",
-            f"{attack['flood_reports']} flood reports ({attack['creator_posts']} posts of one "
-            f"creator, {attack['attacker_clients']} clients) + 1 naming the genuine video and "
-            f"{attack['piggybacked_posts']} other accounts' posts",
+            "2: the victim's, a parent's with a police case number",
+            f"{attack['flood_reports'] + 1}: {attack['flood_reports']} against one creator's "
+            f"posts from {attack['attacker_clients']} clients, 1 adding "
+            f"{attack['piggybacked_posts']} others' posts to the genuine case",
         ),
         (
-            "Report to restriction",
-            f"{result['time_to_restriction_s'] * 1000:.0f} ms (all copies)",
-            f"{flood['hidden']} of {attack['creator_posts']} flood posts, then burst; "
-            f"{piggy['hidden']} of {attack['piggybacked_posts']} piggybacked",
+            "Hidden at once",
+            f"every copy, in {result['time_to_restriction_s'] * 1000:.0f} ms",
+            f"{result['innocent_items_hidden']} of {result['innocent_items']} posts: "
+            f"{flood['hidden']} flood (then a burst), {piggy['hidden']} piggybacked",
         ),
+        ("Views after the report", f"{result['views_after_first_report']:,}", "-"),
         (
-            "Views after the report / hidden for",
-            f"{result['views_after_first_report']:,} views",
-            f"{_minutes(result['innocent_hidden_minutes_max'])} at most "
-            f"(flood {_minutes(flood['minutes_max'])}, piggybacked "
-            f"{_minutes(piggy['minutes_max'])})",
-        ),
-        (
-            "Restored by the end",
-            "-",
-            f"{result['innocent_items_restored']} of {result['innocent_items_hidden']} hidden "
-            f"({result['innocent_items_removed']} removed)",
+            "Hidden for",
+            f"until removed ({result['review_delay_simulated_s'] / 60:.0f} min review)",
+            f"at most {_minutes(result['innocent_hidden_minutes_max'])} (flood "
+            f"{_minutes(flood['minutes_max'])}, piggybacked {_minutes(piggy['minutes_max'])}); "
+            f"{result['innocent_items_restored']} of {result['innocent_items_hidden']} restored",
         ),
         (
             "Accounts suspended",
-            f"{result['accounts_suspended'] - result['innocent_accounts_suspended']} (the poster)",
+            f"{result['accounts_suspended'] - result['innocent_accounts_suspended']}",
             f"{result['innocent_accounts_suspended']} of {result['innocent_accounts']}",
         ),
         (
             "Named in the CyberTipline report",
-            _filed(result),
+            f"the poster's account: {_yes(result['poster_in_ncmec_report'])} "
+            f"(report {result.get('ncmec_state')})",
             f"{result['innocent_accounts_in_ncmec_report']} accounts, "
             f"{result['innocent_posts_in_ncmec_report']} posts",
         ),
         (
-            "Reviewers' queue (child safety)",
-            f"position {result['queue_position']} of {result['queue_total']} "
-            f"(first of this run's: {result['queue_position_among_demo_cases'] == 1})",
+            "Reviewers' queue, at review",
+            f"position {result['queue_position']} of {result['queue_total']}",
             f"{result['flood_cases_in_queue']} flood cases in it",
         ),
         (
             "Supervisor told",
             "-",
             f"burst {burst['id']}: {burst['reports']} reports, {burst['hidden_items']} hidden; "
-            f"{_alert(result)}; released: {burst['released']}",
+            f"{_alert(result)}; released: {_yes(burst['released'])}",
         ),
     ]
     for row in rows:
@@ -575,15 +580,21 @@ def print_table(result: dict) -> None:
     console = Console()
     console.print(table)
     console.print(
-        f"Case {result['case_number']}. Flood receipts said: "
+        f"Case {result['case_number']}. The flood's receipts said: "
         f"{', '.join(f'{k} {v}' for k, v in sorted(attack['flood_protection'].items()))}. "
-        f"The attacker's invented police case number in the CyberTipline report: "
-        f"{'yes' if result['attacker_police_case_in_ncmec_report'] else 'no'}. Two reviewers "
-        f"dismissed the {result['flood_cases_dismissed']} flood cases after the release.\n"
+        "Reviewers confirmed the genuine case as a whole and dismissed the piggybacked posts "
+        "one by one (two people each); two reviewers dismissed the "
+        f"{result['flood_cases_dismissed']} flood cases after the release. The attacker's "
+        "invented police case number is in the CyberTipline report: "
+        f"{_yes(result['attacker_police_case_in_ncmec_report'])}.\n"
         "Simulated: the platform, its audience, the people's delays and the clock. Real: the "
         "service with its shipped limits, PostgreSQL, HTTP, the job queue and the webhooks. "
         "NCMEC is a local fake: nothing is sent to NCMEC."
     )
+
+
+def _yes(value: object) -> str:
+    return "yes" if value else "no"
 
 
 def _minutes(value: float | None) -> str:
@@ -594,8 +605,3 @@ def _alert(result: dict) -> str:
     if result["supervisor_alert_emails"] is not None:
         return f"{result['supervisor_alert_emails']} e-mail(s)"
     return "alert job ran (no SMTP)" if result["burst"]["supervisor_alerted"] else "not alerted"
-
-
-def _filed(result: dict) -> str:
-    state = result.get("ncmec_state")
-    return "the trafficker's account" + (f" (report {state})" if state else "")

@@ -1,15 +1,21 @@
 """Report intake without an account: schema, receipts and status lookups."""
 
-from takedown.intake.schemas import PublicStatus, Receipt, ReportIn
+from takedown.intake.challenge import LIFETIME_S as CHALLENGE_LIFETIME_S
+from takedown.intake.challenge import new_challenge, solve
+from takedown.intake.schemas import Challenge, PublicStatus, Receipt, ReportIn
 from takedown.intake.service import STATE_LABELS, case_for_reporter, status
 from takedown.intake.submit import submit_report
 
 __all__ = [
+    "CHALLENGE_LIFETIME_S",
     "STATE_LABELS",
+    "Challenge",
     "PublicStatus",
     "Receipt",
     "ReportIn",
     "case_for_reporter",
+    "new_challenge",
+    "solve",
     "status",
     "submit_report",
 ]

@@ -69,6 +69,12 @@ class ReportIn(BaseModel):
     take_it_down: TakeItDownIn | None = Field(
         None, description="a request under the TAKE IT DOWN Act: removal within 48 hours"
     )
+    proof_of_work: str | None = Field(
+        None,
+        max_length=200,
+        description="`challenge:solution` for a challenge from GET /v1/reports/challenge, "
+        "when the service asks for one (report_pow_bits)",
+    )
 
     @field_validator("*", mode="before")
     @classmethod
@@ -118,9 +124,15 @@ class Receipt(BaseModel):
     protection: str = Field(
         "none",
         description="what was done at once: restricted, limited (some items queued), burst "
-        "(a supervisor checks first), paused (many reports from this client), "
-        "reviewed_before, unresolved, none (not a child report)",
+        "(a supervisor checks first), paused (many reports from this client), unproven (no "
+        "proof of work for a bare claim), reviewed_before, unresolved, none (not P0)",
     )
+
+
+class Challenge(BaseModel):
+    challenge: str
+    bits: int = Field(description="leading zero bits SHA-256(challenge ':' solution) needs")
+    expires_in: int = Field(description="seconds")
 
 
 class StatusItem(BaseModel):

@@ -12,7 +12,7 @@ from takedown import audit, cases, matching, triage
 from takedown.cases import Case, states
 from takedown.config import Settings
 from takedown.db.base import utcnow
-from takedown.intake import pins
+from takedown.intake import challenge, pins
 from takedown.intake.models import Report
 from takedown.intake.schemas import Receipt, ReportIn
 from takedown.intake.service import STATE_LABELS
@@ -29,6 +29,9 @@ PROTECTION_NOTES = {
     "checks them before anything more is hidden. A person will look at yours.",
     "paused": " Many reports came from your connection in the last hour, so this one was "
     "not hidden automatically. A person will look at it.",
+    "unproven": " It was not hidden automatically, because this kind of report needs a short "
+    "check that your browser runs (it may have JavaScript off). A person will look at it "
+    "first thing.",
     "reviewed_before": " Two reviewers already looked at this content. Your report is added "
     "to it as new information and a reviewer will look again; it stays visible until then "
     "unless you add evidence such as a police case number.",
@@ -222,7 +225,12 @@ def _protect(
     if burst is not None:
         protection.join_burst(session, burst, case, created=case.report_count == 1)
         return "burst"
-    budget = protection.budget(session, settings, report.client_key, report.trust, burst)
+    proven = settings.report_pow_bits == 0 or challenge.verify(
+        session, settings.secret_key, settings.report_pow_bits, data.proof_of_work
+    )
+    budget = protection.budget(
+        session, settings, report.client_key, report.trust, burst, proven=proven
+    )
     public = [item for item in targets if item.visibility == "public"]
     allowed = public if budget.items is None else public[: budget.items]
     actor = f"report:{report.id}"

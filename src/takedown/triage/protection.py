@@ -40,7 +40,7 @@ class Budget:
 
     items: int | None
     copies: int | None
-    why: str  # full, limited, burst, paused
+    why: str  # full, limited, burst, paused, unproven
 
 
 def check_rate(session: Session, settings: Settings, client: str | None, trust: str) -> None:
@@ -55,12 +55,21 @@ def check_rate(session: Session, settings: Settings, client: str | None, trust: 
 
 
 def budget(
-    session: Session, settings: Settings, client: str | None, trust: str, burst: Burst | None
+    session: Session,
+    settings: Settings,
+    client: str | None,
+    trust: str,
+    burst: Burst | None,
+    *,
+    proven: bool = True,
 ) -> Budget:
+    """`proven`: a bare claim came with the proof of work the service asks for (if any)."""
     if trust == "verified":
         return Budget(None, None, "full")
     if burst is not None:
         return Budget(0, 0, "burst")
+    if trust == "bare" and not proven:
+        return Budget(0, 0, "unproven")
     used = counters.hit(session, f"hide|{client}", HOUR, 0) if client else 0
     left = max(settings.client_hide_cap - used, 0)
     if left == 0:

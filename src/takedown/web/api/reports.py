@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from takedown import intake, platforms
-from takedown.intake import PublicStatus, Receipt, ReportIn
+from takedown.intake import Challenge, PublicStatus, Receipt, ReportIn
 from takedown.web.clients import client_key
 from takedown.web.deps import BearerDep, DatabaseDep, MatcherDep, SettingsDep
 
@@ -34,6 +34,18 @@ def create_report(
         return intake.submit_report(
             session, settings, body, channel="api", engine=matcher, client=client, flagger=flagger
         )
+
+
+@router.get("/challenge", response_model=Challenge)
+def report_challenge(settings: SettingsDep, response: Response) -> Challenge:
+    """A proof-of-work challenge for the next report (see `report_pow_bits`; 0 bits: none
+    is needed). Send `challenge:solution` as the report's `proof_of_work`."""
+    response.headers["Cache-Control"] = "no-store"
+    return Challenge(
+        challenge=intake.new_challenge(settings.secret_key),
+        bits=settings.report_pow_bits,
+        expires_in=intake.CHALLENGE_LIFETIME_S,
+    )
 
 
 @router.get("/{case_number}", response_model=PublicStatus)

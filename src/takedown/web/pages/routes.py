@@ -29,7 +29,7 @@ FIELD_LABELS = {
 }
 # The TAKE IT DOWN Act fieldset: a checkbox and the request's own fields, nested on input.
 TAKE_IT_DOWN_FIELDS = ("tid_signature", "tid_good_faith", "tid_identification")
-FORM_FIELDS = (*FIELD_LABELS, *TAKE_IT_DOWN_FIELDS)
+FORM_FIELDS = (*FIELD_LABELS, *TAKE_IT_DOWN_FIELDS, "proof_of_work")
 
 
 def _render_form(
@@ -39,7 +39,13 @@ def _render_form(
     return templates.TemplateResponse(
         request,
         "report.html",
-        {"form": form, "errors": errors, "bad": {e["field"] for e in errors}, "roles": roles},
+        {
+            "form": form,
+            "errors": errors,
+            "bad": {e["field"] for e in errors},
+            "roles": roles,
+            "pow_bits": request.app.state.settings.report_pow_bits,
+        },
         status_code=status,
     )
 
