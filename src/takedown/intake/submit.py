@@ -17,7 +17,7 @@ from takedown.intake.models import Report
 from takedown.intake.schemas import Receipt, ReportIn
 from takedown.intake.service import STATE_LABELS
 from takedown.matching import MatchEngine
-from takedown.platforms import ContentItem, resolve_refs
+from takedown.platforms import ContentItem, Resolution, resolve_refs
 from takedown.platforms.errors import UnknownContent
 from takedown.triage import protection
 
@@ -266,7 +266,7 @@ def _store(
     pin: str,
     trust: str,
     client: str | None,
-    resolution: object,
+    resolution: Resolution,
 ) -> Report:
     report = Report(
         case_id=case.id,
@@ -282,8 +282,8 @@ def _store(
         pin_digest=pins.pin_digest(settings.secret_key, case.number, pin),
         client_key=client,
         trust=trust,
-        item_ids=[item.id for item in resolution.items],  # type: ignore[attr-defined]
-        unresolved_refs=list(resolution.ambiguous),  # type: ignore[attr-defined]
+        item_ids=[item.id for item in resolution.items],
+        unresolved_refs=list(resolution.ambiguous),
     )
     session.add(report)
     case.report_count += 1
