@@ -29,6 +29,7 @@ def test_a_brigade_hides_little_for_minutes_and_names_nobody_innocent(
     assert result["innocent_accounts_suspended"] == 0
     assert result["innocent_accounts_in_ncmec_report"] == 0
     assert result["innocent_posts_in_ncmec_report"] == 0
+    assert not result["attacker_police_case_in_ncmec_report"]
 
     # The reviewers see the genuine case first; the supervisor sees the burst, and is told.
     assert result["queue_position_among_demo_cases"] == 1

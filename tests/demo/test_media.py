@@ -15,6 +15,7 @@ from takedown.fingerprints import (
     Fingerprint,
     FrameHash,
     best_dihedral_distance,
+    hamming_distance,
     hash_bytes,
 )
 
@@ -62,9 +63,14 @@ def test_synthetic_video_frames_are_usable(video: bytes, stored: Fingerprint) ->
     assert media.video_codec() in media.ENCODERS
 
 
-def test_same_seed_gives_the_same_bytes(video: bytes) -> None:
-    assert media.synthetic_video(SEED) == video
+def test_same_seed_gives_the_same_pictures(video: bytes, stored: Fingerprint) -> None:
+    """Images are byte-for-byte the same. libx264's bytes are not always (its output for the
+    first encode in a process can differ), so a video is compared by what it shows."""
     assert media.synthetic_image(SEED) == media.synthetic_image(SEED)
+    again = hash_bytes(media.synthetic_video(SEED)).frames
+    assert len(again) == len(stored.frames)
+    for a, b in zip(again, stored.frames, strict=True):
+        assert hamming_distance(a.pdq, b.pdq) <= 8
 
 
 def test_trafficker_variant_is_found_through_dihedral_frame_hashes(

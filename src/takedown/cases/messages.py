@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import logging
 import re
-import smtplib
-from email.message import EmailMessage
 from string import Formatter
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown import audit
+from takedown import audit, mail
 from takedown.cases.models import Case, MessageTemplate
 from takedown.cases.service import tell_reporter
 from takedown.config import Settings
 from takedown.errors import InvalidInput
 from takedown.intake.models import Report
 
-log = logging.getLogger(__name__)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 DEFAULT_TEMPLATES = {
@@ -95,20 +91,6 @@ def send(
         data={"kind": kind, "report_id": report.id},
     )
     if report.contact and EMAIL.match(report.contact):
-        _email(settings, report.contact, f"Your report {case.number}", text)
+        mail.send(settings, report.contact, f"Your report {case.number}", text)
         return 1
     return 0
-
-
-def _email(settings: Settings, to: str, subject: str, text: str) -> None:
-    if not settings.smtp_host:
-        return
-    message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = settings.smtp_from, to, subject
-    message.set_content(text + f"\n\nSee what happens: {settings.public_url}/status\n")
-    try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
-            smtp.send_message(message)
-    except OSError:
-        # The status page has the message already; e-mail is a courtesy, retried never.
-        log.exception("could not e-mail the reporter of a case")

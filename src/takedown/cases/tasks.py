@@ -8,8 +8,7 @@ from datetime import timedelta
 import procrastinate
 from sqlalchemy import select
 
-from takedown import audit
-from takedown.cases.messages import _email
+from takedown import audit, mail
 from takedown.cases.models import Case
 from takedown.cases.service import ACTIVE
 from takedown.db.base import utcnow
@@ -53,11 +52,12 @@ def alert_deadlines(timestamp: int) -> int:
             )
             for person in supervisors:
                 if person.email:
-                    _email(
+                    mail.send(
                         rt.settings,
                         person.email,
                         f"Deadline near: case {case.number}",
                         f"Case {case.number} ({case.priority}) must be decided by "
                         f"{case.deadline_at:%Y-%m-%d %H:%M} UTC.",
+                        link_path=f"/cases/{case.number}",
                     )
         return len(due)

@@ -183,7 +183,8 @@ def _encode(frames: Iterator[Pixels], fps: Fraction, quality: Quality, scale: fl
 def synthetic_video(
     seed: int, seconds: float = 8.0, size: tuple[int, int] = (320, 240), fps: int = 15
 ) -> bytes:
-    """An MP4 of the seed's moving scene, the same bytes for the same arguments."""
+    """An MP4 of the seed's moving scene: the same pictures for the same arguments (the
+    encoder's bytes can differ between runs)."""
     count = max(1, round(seconds * fps))
     frames = (_render(seed, n / fps, _even(size)) for n in range(count))
     return _encode(frames, Fraction(fps), VIDEO_CRF)

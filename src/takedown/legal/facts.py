@@ -56,9 +56,16 @@ def gather(session: Session, case: Case) -> CaseFacts:
     """Only confirmed items, and the accounts behind them: nobody is named to NCMEC or in
     the evidence for content a reviewer did not confirm."""
     items = cases.items_of(session, case, ("confirmed",))
-    reports = list(
-        session.scalars(select(Report).where(Report.case_id == case.id).order_by(Report.id))
-    )
+    confirmed = {ci.content_id for ci, _ in items}
+    # Only reports about confirmed content speak for the case: a police number or a victim
+    # entry from a report that also named unconfirmed content is never sent on.
+    reports = [
+        r
+        for r in session.scalars(
+            select(Report).where(Report.case_id == case.id).order_by(Report.id)
+        )
+        if set(r.item_ids or []) <= confirmed
+    ]
     accounts = {item.author_id: get_account(session, item.author_id) for _, item in items}
     platform = get_platform(session, items[0][1].platform_id) if items else None
     return CaseFacts(

@@ -12,6 +12,9 @@ from takedown.errors import Conflict, NotFound
 from takedown.people.models import User
 from takedown.platforms import ContentItem, get_account
 
+# A released burst's cases are reviewed after every other report of their priority.
+RELEASED = 3
+
 
 class BurstDecided(Conflict):
     code = "burst_decided"
@@ -58,6 +61,7 @@ def release(session: Session, burst_id: int, user: User, note: str = "") -> Burs
                     session, item, case_id=case.id, actor=actor, reason="burst released"
                 )
                 ci.hidden_by_report_id = None
+        case.credibility = max(case.credibility, RELEASED)
     return _decided(session, burst, "released", user, note)
 
 

@@ -8,7 +8,7 @@ import procrastinate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown import cases
+from takedown import cases, mail
 from takedown.cases import Case
 from takedown.db import counters
 from takedown.db.base import utcnow
@@ -60,7 +60,6 @@ def resweep(case_id: int) -> int:
 
 def alert_burst(burst_id: int) -> int:
     """Tell every supervisor, once, that automatic hiding stopped for a burst."""
-    from takedown.cases.messages import _email
     from takedown.people.models import User
 
     rt = runtime.current()
@@ -80,6 +79,8 @@ def alert_burst(burst_id: int) -> int:
         sent = 0
         for person in supervisors:
             if person.email:
-                _email(rt.settings, person.email, f"Report burst {burst.id}", text)
+                mail.send(
+                    rt.settings, person.email, f"Report burst {burst.id}", text, link_path="/queue"
+                )
                 sent += 1
         return sent
