@@ -96,7 +96,8 @@ def test_the_report_form_does_the_work_in_the_browser(browser, pow_server, platf
     post = uid("post")
     with httpx.Client(base_url=pow_server.url) as client:
         post_content(client, platform["api_key"], post, uid("creator"))
-    page = browser.new_page()
+    # The browser's own client identity (else it shares loopback's with every other test).
+    page = browser.new_page(extra_http_headers=_who())
     try:
         page.goto(f"{pow_server.url}/report")
         page.wait_for_function("document.getElementById('f-pow').value.includes(':')")

@@ -55,8 +55,8 @@ def test_piggybacked_items_are_not_removed_suspended_banked_or_reported(
     key = platform["api_key"]
     trafficker, innocent = uid("trafficker"), uid("creator")
     video, other = uid("video"), uid("innocent-post")
-    assert upload(client, key, video, trafficker, image(811)).status_code == 200
-    assert upload(client, key, other, innocent, image(812)).status_code == 200
+    assert upload(client, key, video, trafficker, image(5_000_811)).status_code == 200
+    assert upload(client, key, other, innocent, image(5_000_812)).status_code == 200
     # The victim's report, then the attacker's naming the same video plus innocent content.
     genuine = report(client, [video], headers=_as(_reporter_client())).json()
     attack = client.post(
@@ -350,7 +350,7 @@ def test_a_bare_claim_holds_other_authors_copies_for_a_look_of_their_own(
     client, platform, reviewers, db
 ):
     key = platform["api_key"]
-    meme = image(913)
+    meme = image(5_000_913)
     original, reposted = uid("meme"), uid("meme-copy")
     assert upload(client, key, original, uid("creator"), meme).status_code == 200
     assert upload(client, key, reposted, uid("other"), copy_of(meme)).status_code == 200

@@ -45,7 +45,7 @@ def upload(
 ) -> dict[str, str]:
     """An upload (a benign generated image unless `media` is given) and one repost of it."""
     ids = {"post": uid("post"), "repost": uid("repost"), "author": uid("author")}
-    data = media if media is not None else synthetic_image(seed or uuid.uuid4().int % 10_000)
+    data = media if media is not None else synthetic_image(seed or uuid.uuid4().int % 2**31)
     body = {
         "id": ids["post"],
         "author_id": ids["author"],

@@ -40,6 +40,9 @@ class DemoService:
 @contextmanager
 def demo_service(settings: Settings, console: Console) -> Iterator[DemoService]:
     logging.basicConfig(level=logging.ERROR)
+    # Each simulated person is its own client (X-Forwarded-For values, all on loopback), so
+    # one run's reporters never share the rate limits of whatever else uses this database.
+    settings = settings.model_copy(update={"client_ip_header": "x-forwarded-for"})
     db = Database(settings)
     with console.status("starting PostgreSQL and the service"):
         db.open()

@@ -61,7 +61,7 @@ class Scenario:
         self.decided_at_h: float | None = None
         self.removed_wall: float | None = None
         self.family: list[Post] = []
-        self.victim_headers: dict[str, str] = {}
+        self.victim_headers = {"x-forwarded-for": f"{self.tag}-victim"}
         self.clock: list[tuple[float, float]] = []  # (monotonic, simulated hour) per tick
         # Fresh media each run: an earlier run's confirmed copy is in the block bank for good.
         self.video = synthetic_video(int(self.rng.integers(2**31)) ^ uuid.uuid4().int % 2**31)
