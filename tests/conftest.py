@@ -87,6 +87,7 @@ def settings(
         burst_account_items=1_000_000,
         burst_platform_reports=1_000_000,
         pin_max_failures=1_000_000,
+        status_lookups_per_hour=1_000_000,
     )
 
 
@@ -118,6 +119,7 @@ def strict_settings(settings: Settings) -> Settings:
         "burst_account_items",
         "burst_platform_reports",
         "pin_max_failures",
+        "status_lookups_per_hour",
     )
     return settings.model_copy(update={n: shipped[n].default for n in names})
 

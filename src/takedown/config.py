@@ -41,6 +41,9 @@ class Settings(BaseSettings):
         20, description="wrong PINs one client may try in pin_lock_minutes before a pause"
     )
     pin_lock_minutes: int = Field(15, description="the window of that count, minutes")
+    status_lookups_per_hour: int = Field(
+        300, description="status lookups one client may make per hour"
+    )
     client_ip_header: str | None = Field(
         None, description="header a trusted proxy puts the client address in (x-forwarded-for)"
     )

@@ -41,6 +41,8 @@ from takedown.people.service import SPECIALISTS
 from takedown.platforms import ContentItem, family, get_account
 
 PROTECTING = states.UNDECIDED
+# Ranks (triage's credibility_rank) at which a case rests on more than a bare claim.
+CREDIBLE_RANKS = 2
 
 
 def decide(
@@ -93,9 +95,8 @@ def decide(
         )
     chosen = _with_followers(session, case, selected, outcome)
     ids = [ci.content_id for ci in chosen]
-    mine = _dismissed_by(session, case, reviewer)  # before this decision is recorded
     if outcome == "dismiss":
-        _check_second_review(case, reviewer, chosen, mine)
+        _check_second_review(reviewer, chosen)
     _record(session, case, reviewer, outcome, reason, category, ids, state_before)
     if outcome == "confirm":
         _confirm(session, case, reviewer, chosen, category, engine)
@@ -293,7 +294,7 @@ def _bring_copies(
     for item in confirmed:
         for other, match in matching.copy_matches_of(session, engine, item):
             trusted = (
-                case.credibility <= 1
+                case.credibility <= CREDIBLE_RANKS
                 or other.author_id == item.author_id
                 or match.signal in ("md5", "sha256")
             )
@@ -317,13 +318,12 @@ def _bring_copies(
                 )
 
 
-def _check_second_review(
-    case: Case, reviewer: User, chosen: list[CaseItem], mine: set[int]
-) -> None:
+def _check_second_review(reviewer: User, chosen: list[CaseItem]) -> None:
+    """Whoever dismissed a P0 item first cannot be its second reviewer, in any round."""
     second = [ci for ci in chosen if ci.state == "pending_second_review"]
     if not second:
         return
-    if any(ci.content_id in mine for ci in second):
+    if any(ci.first_dismissed_by_id == reviewer.id for ci in second):
         raise SameReviewer("A second, different reviewer must confirm this dismissal.")
     if reviewer.role not in SPECIALISTS:
         raise SpecialistRequired("The second review of a child report needs a specialist.")
@@ -334,6 +334,7 @@ def _dismiss(session: Session, case: Case, reviewer: User, chosen: list[CaseItem
     final = [ci for ci in chosen if ci not in first]
     for ci in first:
         states.move_item(ci, "first_dismissal")
+        ci.first_dismissed_by_id = reviewer.id
     if first:
         hidden = _any_hidden(session, case)
         _tell(
@@ -364,17 +365,6 @@ def _dismiss(session: Session, case: Case, reviewer: User, chosen: list[CaseItem
             "dismissed",
             _dismissal_message(reviewers),
         )
-
-
-def _dismissed_by(session: Session, case: Case, reviewer: User) -> set[int]:
-    """Items this reviewer dismissed in the current round."""
-    out: set[int] = set()
-    for d in decisions_of(session, case):
-        if d.reviewer_id == reviewer.id and d.outcome == "dismiss" and d.round == case.round:
-            out |= set(d.content_ids or [])
-            if d.content_ids is None:
-                out |= {ci.content_id for ci, _ in items_of(session, case)}
-    return out
 
 
 def _tell(session: Session, case: Case, content_ids: list[int], kind: str, message: str) -> None:

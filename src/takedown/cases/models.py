@@ -64,6 +64,10 @@ class CaseItem(Base):
     # a reviewer must look at it and name it; a decision on the whole case passes it by.
     needs_look: Mapped[bool] = mapped_column(default=False, server_default="false")
     hidden_by_report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    # Two people dismissed it once: only new evidence hides it again automatically.
+    dismissed_before: Mapped[bool] = mapped_column(default=False, server_default="false")
+    # Who dismissed it first (a P0 item's second dismissal must be someone else's).
+    first_dismissed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     views_at_join: Mapped[int] = mapped_column(BigInteger, default=0)
     reposts_at_join: Mapped[int] = mapped_column(Integer, default=0)

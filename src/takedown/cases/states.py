@@ -31,6 +31,8 @@ def move_item(item: CaseItem, kind: str) -> bool:
         return False
     item.state = target
     item.decided_at = None if target in UNDECIDED else utcnow()
+    if kind == "reopen":
+        item.first_dismissed_by_id = None
     return True
 
 

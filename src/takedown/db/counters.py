@@ -4,13 +4,14 @@ Keys are opaque (an HMAC of a client's address, an account id): no address is st
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import DateTime, Integer, String, delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from takedown.db.base import Base, utcnow
+from takedown.db.engine import side_bind
 
 
 class Counter(Base):
@@ -32,7 +33,7 @@ def hit(session: Session, key: str, window: timedelta, n: int = 1) -> int:
     when the caller rolls back, and holds no row lock across the caller's work); returns
     the new count. n=0 reads without adding."""
     start = window_of(utcnow(), window)
-    with session.get_bind().connect() as conn:
+    with side_bind(session).connect() as conn:
         if n == 0:
             value = conn.scalar(
                 select(Counter.count).where(Counter.key == key, Counter.window_start == start)
@@ -46,6 +47,17 @@ def hit(session: Session, key: str, window: timedelta, n: int = 1) -> int:
         count = conn.execute(stmt).scalar_one()
         conn.commit()
     return count
+
+
+def claim_once(session: Session, key: str, until_epoch: int) -> bool:
+    """True the first time `key` is claimed (kept until `until_epoch`, then purged), False
+    ever after: a single-use token, whatever the window boundaries."""
+    until = datetime.fromtimestamp(until_epoch, tz=UTC)
+    with side_bind(session).connect() as conn:
+        stmt = insert(Counter).values(key=key, window_start=until, count=1)
+        inserted = conn.execute(stmt.on_conflict_do_nothing().returning(Counter.count)).first()
+        conn.commit()
+    return inserted is not None
 
 
 def purge(session: Session, older_than: timedelta = timedelta(days=1)) -> int:

@@ -11,6 +11,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from takedown.config import Settings
 
+SIDE_ENGINE = "side_engine"
+
+
+def side_bind(session: Session) -> Engine:
+    """Where writes that must commit on their own go (counters): the side pool if the
+    session came from a Database, else the session's own engine."""
+    engine = session.info.get(SIDE_ENGINE)
+    return engine if engine is not None else session.get_bind()  # type: ignore[return-value]
+
 
 class Database:
     """One per process. `open()` starts an embedded PostgreSQL when no URL is configured."""
@@ -19,6 +28,7 @@ class Database:
         self.settings = settings
         self._embedded = None
         self.engine: Engine | None = None
+        self.side_engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
 
     @property
@@ -37,13 +47,25 @@ class Database:
 
                 self._embedded = embedded.start(self.settings.pgdata_dir)
                 embedded.ensure_database(self._embedded, "takedown")
-        self.engine = create_engine(self.url, pool_size=10, max_overflow=20, pool_pre_ping=True)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # As many connections as the web server's 40 worker threads, so no request waits on
+        # another for a connection; short side writes (counters) have a pool of their own,
+        # so a request holding its connection never waits for a second one from the same pool.
+        self.engine = create_engine(
+            self.url, pool_size=10, max_overflow=30, pool_timeout=10, pool_pre_ping=True
+        )
+        self.side_engine = create_engine(
+            self.url, pool_size=2, max_overflow=8, pool_timeout=5, pool_pre_ping=True
+        )
+        self._sessions = sessionmaker(
+            self.engine, expire_on_commit=False, info={SIDE_ENGINE: self.side_engine}
+        )
         return self
 
     def close(self, *, stop_embedded: bool = True) -> None:
         if self.engine is not None:
             self.engine.dispose()
+        if self.side_engine is not None:
+            self.side_engine.dispose()
         if stop_embedded and self._embedded is not None:
             self._embedded.stop()
             self._embedded = None

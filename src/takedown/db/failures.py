@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from takedown.db.engine import side_bind
+
 
 def count_failure(
     session: Session,
@@ -23,7 +25,7 @@ def count_failure(
     `now + lock_for`. True when this failure locked it."""
     table = failures.class_
     where = table.id == row_id
-    with session.get_bind().connect() as conn:
+    with side_bind(session).connect() as conn:
         count = conn.execute(
             update(table).where(where).values({failures.key: failures + 1}).returning(failures)
         ).scalar_one()

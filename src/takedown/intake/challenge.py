@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import secrets
 import time
-from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
@@ -58,7 +57,7 @@ def verify(session: Session, secret_key: str, bits: int, proof: str | None) -> b
         return False
     challenge, _, solution = proof.rpartition(":")
     parts = challenge.split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or len(solution) > 40:
+    if len(parts) != 3 or not (parts[0].isascii() and parts[0].isdigit()) or len(solution) > 40:
         return False
     expiry, nonce, mac = int(parts[0]), parts[1], parts[2]
     if not hmac.compare_digest(mac, _mac(secret_key, expiry, nonce)) or expiry < time.time():
@@ -66,4 +65,4 @@ def verify(session: Session, secret_key: str, bits: int, proof: str | None) -> b
     digest = hashlib.sha256(f"{challenge}:{solution}".encode()).digest()
     if leading_zero_bits(digest) < bits:
         return False
-    return counters.hit(session, f"pow|{nonce}", timedelta(seconds=LIFETIME_S * 2)) == 1
+    return counters.claim_once(session, f"pow|{nonce}", expiry)

@@ -34,5 +34,7 @@ class Report(Base):
     protection: Mapped[str] = mapped_column(String(20), default="none", server_default="none")
     # The content items this report named (ids), as resolved when it arrived.
     item_ids: Mapped[list[int]] = mapped_column(JSONB, default=list, server_default="[]")
+    # Copies by other authors it may hold (None: no limit), kept for the later second look.
+    copies_allowed: Mapped[int | None] = mapped_column(Integer)
     unresolved_refs: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

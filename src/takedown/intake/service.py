@@ -19,6 +19,7 @@ from takedown.intake.models import Report
 from takedown.intake.schemas import PublicStatus, StatusItem
 
 NO_MATCH = "No case matches this case number and PIN."
+HOUR = timedelta(hours=1)
 STATE_LABELS = {
     "open": "Received: waiting for a reviewer",
     "restricted": "Hidden while people review it",
@@ -33,11 +34,24 @@ STATE_LABELS = {
 def status(
     session: Session, settings: Settings, case_number: str, pin: str, *, client: str
 ) -> PublicStatus:
-    """What the reporter may see, once the PIN matches one of the case's reports."""
+    """What the reporter may see, once the PIN matches one of the case's reports. Each
+    client has an hourly number of lookups; a report's viewing is audited once an hour."""
+    if counters.hit(session, f"lookups|{client}", HOUR) > settings.status_lookups_per_hour:
+        raise StatusLocked(
+            "Too many status lookups from your connection. Try again later.",
+            field="pin",
+            retry_after=_seconds_left(HOUR),
+        )
     case, report_id = _reporter(session, settings, case_number, pin, client)
-    audit.record(
-        session, "case.status_viewed", actor="reporter", subject_type="case", subject_id=case.id
-    )
+    if counters.hit(session, f"viewed|{report_id}", HOUR) == 1:
+        audit.record(
+            session,
+            "case.status_viewed",
+            actor="reporter",
+            subject_type="case",
+            subject_id=case.id,
+            data={"report_id": report_id},
+        )
     return _public_status(session, case, report_id)
 
 

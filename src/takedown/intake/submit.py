@@ -78,15 +78,21 @@ def submit_report(
     # One report at a time per repost family, so simultaneous reports share one case.
     triage.lock_families(session, items)
     case, created = _case_for(session, settings, items, priority, data, trust)
-    rank = triage.CREDIBILITY[trust]
-    states.raise_credibility(case, rank)
+    states.raise_credibility(case, _rank(session, case, data, trust, client))
     pin = pins.new_pin()
     report = _store(session, settings, case, data, channel, pin, trust, client, resolution)
-    reviewed = [] if created else _reopen_dismissed(session, settings, case, items, priority)
-    cases.add_items(session, case, items, "reported", report_id=report.id, needs_look=not created)
+    if not created:
+        _reopen_dismissed(session, settings, case, items)
+    # A report naming several accounts' content asks for each item to be decided on its
+    # own: whoever reports first cannot pass an innocent post off as part of the incident.
+    several = len({item.author_id for item in items}) > 1
+    cases.add_items(
+        session, case, items, "reported", report_id=report.id, needs_look=several or not created
+    )
     due = _take_it_down(session, case, report, data)
-    outcome = _protect(session, settings, engine, case, report, items, reviewed, data)
+    outcome = _protect(session, settings, engine, case, report, items, data)
     report.protection = outcome if outcome != "reviewed_before" else "none"
+    states.settle(session, case)
     if resolution.ambiguous and not items:
         outcome = "unresolved"
     message = _received_message(case, resolution.missing + resolution.ambiguous)
@@ -138,7 +144,7 @@ def _case_for(
             priority,
             triage.deadline_for(settings, priority, utcnow()),
             triage.queue_for(data.reporter_role, data.minor_depicted, priority),
-            credibility=triage.CREDIBILITY[trust],
+            credibility=triage.RANK_BARE,
         )
         if data.law_enforcement_case_number:
             states.escalate(case, police=True)  # the police tag from the first report on
@@ -165,41 +171,76 @@ def _join(session: Session, settings: Settings, case: Case, priority: str, data:
 
 
 def _reopen_dismissed(
-    session: Session, settings: Settings, case: Case, items: list[ContentItem], priority: str
-) -> list[int]:
-    """A report about dismissed content opens a new round for it (new information), and
-    each item must be looked at again. Returns the items two reviewers dismissed before:
-    they are hidden again only on new evidence."""
+    session: Session, settings: Settings, case: Case, items: list[ContentItem]
+) -> None:
+    """A report about dismissed content (or a new repost of it) opens a new round for it
+    (new information), and each item must be looked at again. What two reviewers dismissed
+    is marked so: only new evidence hides it again automatically, in any later round."""
+    roots = {item.root_id or item.id for item in items}
     dismissed = [
-        ci
-        for ci in (cases.item_of(session, case, item.id) for item in items)
-        if ci is not None and ci.state == "dismissed"
+        (ci, item)
+        for ci, item in cases.items_of(session, case, ("dismissed",))
+        if (item.root_id or item.id) in roots
     ]
     if not dismissed:
-        return []
-    two_person = case.priority == "P0"
+        return
     deadline = triage.deadline_for(settings, case.priority, utcnow())
+    if cases.items_of(session, case, cases.PROTECTING):
+        deadline = min(deadline, case.deadline_at)  # never later for what still waits
     states.reopen(case, "open", deadline=deadline)
-    for ci in dismissed:
+    for ci, _ in dismissed:
         states.move_item(ci, "reopen")
         ci.needs_look = True
+        ci.dismissed_before = ci.dismissed_before or case.priority == "P0"  # two people
     states.settle(session, case)
-    return [ci.content_id for ci in dismissed] if two_person else []
+
+
+def _reviewed_before(session: Session, case: Case) -> set[int]:
+    """Repost families in this case that two reviewers dismissed once."""
+    return {
+        item.root_id or item.id
+        for ci, item in cases.items_of(session, case)
+        if ci.dismissed_before and ci.state != "confirmed"
+    }
+
+
+def _rank(session: Session, case: Case, data: ReportIn, trust: str, client: str | None) -> int:
+    """Queue order within a priority: how much a reviewer can act on, and how much of it
+    an anonymous sender would have to invent (each detail alone is cheap to claim)."""
+    independent = client is not None and (
+        session.scalar(
+            select(Report.id).where(Report.case_id == case.id, Report.client_key != client).limit(1)
+        )
+        is not None
+    )
+    return triage.credibility_rank(
+        trust,
+        data.reporter_role,
+        data.minor_depicted,
+        data.age_at_time,
+        data.law_enforcement_case_number,
+        data.contact,
+        independent=independent,
+    )
 
 
 def _new_evidence(session: Session, case: Case, report: Report) -> bool:
-    """Verified by a bank or flagger, or a police case number from a kind of reporter who
-    had not reported it yet."""
+    """Verified by a bank or a flagger, or the police with a case number for the first time
+    on this case (a number cannot be checked, so one such re-hide per case)."""
     if report.trust == "verified":
         return True
-    if not report.law_enforcement_case_number:
+    if report.reporter_role != "law_enforcement" or not report.law_enforcement_case_number:
         return False
-    roles = set(
-        session.scalars(
-            select(Report.reporter_role).where(Report.case_id == case.id, Report.id != report.id)
+    earlier = session.scalar(
+        select(Report.id)
+        .where(
+            Report.case_id == case.id,
+            Report.id != report.id,
+            Report.reporter_role == "law_enforcement",
         )
+        .limit(1)
     )
-    return report.reporter_role not in roles
+    return earlier is None
 
 
 def _protect(
@@ -209,7 +250,6 @@ def _protect(
     case: Case,
     report: Report,
     items: list[ContentItem],
-    reviewed: list[int],
     data: ReportIn,
 ) -> str:
     """Hide what this report may hide now; what it may not stays queued for a person."""
@@ -217,25 +257,30 @@ def _protect(
         return "none"
     held = {ci.content_id for ci, _ in cases.items_of(session, case, cases.PROTECTING)}
     targets = [item for item in items if item.id in held]
-    skipped = (
-        [i for i in targets if i.id in reviewed] if not _new_evidence(session, case, report) else []
-    )
+    reviewed = set() if _new_evidence(session, case, report) else _reviewed_before(session, case)
+    skipped = [i for i in targets if (i.root_id or i.id) in reviewed]
     targets = [i for i in targets if i not in skipped]
     burst = protection.detect_burst(session, settings, targets, report.trust, case.priority)
     if burst is not None:
         protection.join_burst(session, burst, case, created=case.report_count == 1)
-        return "burst"
     proven = settings.report_pow_bits == 0 or challenge.verify(
         session, settings.secret_key, settings.report_pow_bits, data.proof_of_work
     )
     budget = protection.budget(
-        session, settings, report.client_key, report.trust, burst, proven=proven
+        session,
+        settings,
+        report.client_key,
+        report.trust,
+        burst,
+        proven=proven,
+        police=bool(report.law_enforcement_case_number),
     )
+    report.copies_allowed = budget.copies
     public = [item for item in targets if item.visibility == "public"]
     allowed = public if budget.items is None else public[: budget.items]
     actor = f"report:{report.id}"
     triage.protect(session, case, allowed, actor=actor, report_id=report.id)
-    held_back = 0
+    held_back = copies = 0
     if engine is not None and allowed:
         spread = triage.propagate(
             session,
@@ -247,9 +292,9 @@ def _protect(
             trust=report.trust,
             copy_cap=budget.copies,
         )
-        held_back = spread.held_back
+        held_back, copies = spread.held_back, spread.hidden
         triage.resweep_later(session, case)
-    protection.spend(session, report.client_key, report.trust, len(allowed))
+    protection.spend(session, report.client_key, report.trust, len(allowed) + copies)
     if skipped and not allowed:
         return "reviewed_before"
     if len(allowed) < len(public):

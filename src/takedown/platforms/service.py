@@ -285,10 +285,16 @@ def _record_host(session: Session, platform: Platform, url: str | None) -> None:
 
 
 def _normal_url(url: str | None) -> str | None:
+    """scheme://host/path?query, the scheme and host lower-case and no trailing slash or
+    fragment; None for what is not a link (or a malformed one)."""
     if not url or "://" not in url:
         return None
-    parts = urlsplit(url.strip())
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return None
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}{query}"
 
 
 def get_account(session: Session, account_id: int) -> Account:

@@ -10,8 +10,11 @@ from takedown.triage.copies import (
     uploaders,
 )
 from takedown.triage.service import (
-    CREDIBILITY,
     PROTECTING,
+    RANK_BARE,
+    RANK_RELEASED,
+    TRUST,
+    credibility_rank,
     deadline_for,
     lock_families,
     on_new_content,
@@ -24,12 +27,15 @@ from takedown.triage.service import (
 from takedown.triage.tasks import resweep_later
 
 __all__ = [
-    "CREDIBILITY",
     "PROTECTING",
+    "RANK_BARE",
+    "RANK_RELEASED",
+    "TRUST",
     "Spread",
     "Verdict",
     "bursts",
     "check_media",
+    "credibility_rank",
     "deadline_for",
     "lock_families",
     "on_new_content",

@@ -11,9 +11,7 @@ from takedown.db.base import utcnow
 from takedown.errors import Conflict, NotFound
 from takedown.people.models import User
 from takedown.platforms import ContentItem, get_account
-
-# A released burst's cases are reviewed after every other report of their priority.
-RELEASED = 3
+from takedown.triage.service import RANK_RELEASED
 
 
 class BurstDecided(Conflict):
@@ -61,7 +59,7 @@ def release(session: Session, burst_id: int, user: User, note: str = "") -> Burs
                     session, item, case_id=case.id, actor=actor, reason="burst released"
                 )
                 ci.hidden_by_report_id = None
-        case.credibility = max(case.credibility, RELEASED)
+        case.credibility = max(case.credibility, RANK_RELEASED)
     return _decided(session, burst, "released", user, note)
 
 

@@ -12,7 +12,7 @@ from takedown.config import Settings
 from takedown.db.base import utcnow
 from takedown.matching import BankMatch, MatchEngine, MediaQuery
 from takedown.platforms import ContentItem, get_account
-from takedown.triage.service import CREDIBILITY, PROTECTING, deadline_for, protect
+from takedown.triage.service import PROTECTING, RANK_BARE, deadline_for, protect
 
 
 @dataclass
@@ -85,7 +85,7 @@ def _join_as_copy(
         _block(session, item, result, case_id=case.id)
     elif anchor.state in PROTECTING and original.visibility == "restricted":
         look = anchor.needs_look or (
-            case.credibility >= CREDIBILITY["bare"] and item.author_id != original.author_id
+            case.credibility >= RANK_BARE and item.author_id != original.author_id
         )
         cases.add_items(
             session,
@@ -152,6 +152,7 @@ class Spread:
 
     found: int = 0
     hidden: int = 0
+    others: int = 0  # of those hidden, by other authors (what copy_cap bounds)
     held_back: int = 0
 
 
@@ -167,14 +168,18 @@ def propagate(
     copy_cap: int | None = None,
 ) -> Spread:
     """Bring every copy of the items' media into the case, attributed to the report. When
-    asked, hide them: the same author's always, other authors' up to `copy_cap`; copies by
-    other authors from a bare claim must each be looked at by a reviewer."""
+    asked, hide them: the same author's always, other authors' up to `copy_cap`. Copies by
+    other authors from a bare claim, and every copy of an item that itself needs a look,
+    must each be looked at by a reviewer."""
     spread = Spread()
     for item in items:
+        anchor = cases.item_of(session, case, item.id)
         for found, match in matching.copy_matches_of(session, engine, item):
             other_author = found.author_id != item.author_id
             exact = match.signal in ("md5", "sha256")
-            look = other_author and trust == "bare" and not exact
+            look = bool(anchor and anchor.needs_look) or (
+                other_author and trust == "bare" and not exact
+            )
             if cases.add_items(
                 session,
                 case,
@@ -188,10 +193,10 @@ def propagate(
                 spread.found += 1
             if not restrict or found.visibility != "public":
                 continue
-            if other_author and copy_cap is not None and spread.hidden >= copy_cap:
+            if other_author and copy_cap is not None and spread.others >= copy_cap:
                 spread.held_back += 1
                 continue
-            spread.hidden += protect(
+            hidden = protect(
                 session,
                 case,
                 [found],
@@ -199,6 +204,8 @@ def propagate(
                 reason="copy",
                 report_id=report_id,
             )
+            spread.hidden += hidden
+            spread.others += hidden if other_author else 0
     return spread
 
 

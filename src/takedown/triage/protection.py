@@ -21,6 +21,7 @@ from takedown.db.base import utcnow
 from takedown.errors import TakedownError
 from takedown.jobs import enqueue
 from takedown.platforms import ContentItem
+from takedown.triage.service import RANK_DETAIL
 
 HOUR = timedelta(hours=1)
 BURST_ALERT_TASK = "triage:alert_burst"
@@ -62,12 +63,14 @@ def budget(
     burst: Burst | None,
     *,
     proven: bool = True,
+    police: bool = False,
 ) -> Budget:
-    """`proven`: a bare claim came with the proof of work the service asks for (if any)."""
+    """`proven`: a bare claim came with the proof of work the service asks for (if any).
+    During a burst, a report with a police case number still hides one item at once."""
     if trust == "verified":
         return Budget(None, None, "full")
     if burst is not None:
-        return Budget(0, 0, "burst")
+        return Budget(1 if police else 0, 0, "burst")
     if trust == "bare" and not proven:
         return Budget(0, 0, "unproven")
     used = counters.hit(session, f"hide|{client}", HOUR, 0) if client else 0
@@ -91,13 +94,14 @@ def detect_burst(
         return None
     window = timedelta(minutes=settings.burst_window_minutes)
     for account_id, n in sorted(Tally(item.author_id for item in items).items()):
+        n = min(n, settings.report_item_cap)  # one request counts as at most its cap
         count = counters.hit(session, f"burst-account|{account_id}", window, n)
         crossed = count >= settings.burst_account_items
         burst = _open_burst(session, "account", account_id, crossed, window)
         if burst is not None:
             return burst
-    if priority != "P0":
-        return None
+    if priority != "P0" or trust != "bare":
+        return None  # a platform-wide burst stops only bare claims, never everyone's reports
     for platform_id in sorted({item.platform_id for item in items}):
         count = counters.hit(session, f"burst-platform|{platform_id}", window)
         crossed = count >= settings.burst_platform_reports
@@ -155,7 +159,7 @@ def _gather(session: Session, burst: Burst, window: timedelta) -> None:
             Report.trust != "verified",
             Case.burst_id.is_(None),
             Case.created_at >= utcnow() - window,
-            Case.credibility > 0,
+            Case.credibility >= RANK_DETAIL,
             Case.escalated.is_(False),
         )
         .distinct()
@@ -166,7 +170,9 @@ def _gather(session: Session, burst: Burst, window: timedelta) -> None:
 
 def join_burst(session: Session, burst: Burst, case: Case, *, created: bool = True) -> None:
     """The report's case is part of the burst: one supervisor item, not many queue rows.
-    A report joining an older case never moves that case out of the reviewers' queue."""
+    A report joining an older case, or a case with a police number or several details,
+    never moves it out of the reviewers' queue."""
     burst.reports += 1
-    if case.burst_id is None and created:
+    movable = created and not case.escalated and case.credibility >= RANK_DETAIL
+    if case.burst_id is None and movable:
         cases.states.join_burst(case, burst.id)

@@ -15,10 +15,14 @@ from takedown.db.base import utcnow
 from takedown.platforms import ContentItem, family
 
 PROTECTING = cases.PROTECTING
-# verified: a trusted flagger's key or a block-bank match; credible: details a reviewer can
-# act on (the age of the child shown, a police case number, a victim who can be reached);
-# bare: a claim alone. The rank orders the queue within a priority.
-CREDIBILITY = {"verified": 0, "credible": 1, "bare": 2}
+# Trust, for what a report may hide by itself. verified: a trusted flagger's key or a
+# block-bank match; credible: details a reviewer can act on (the age of the child shown, a
+# police case number, a victim who can be reached); bare: a claim alone.
+TRUST = ("verified", "credible", "bare")
+# Queue rank within a priority (cases.credibility): verified; two or more details (the
+# child's age, a police number, a reachable victim, an independent second reporter); one;
+# a bare claim; a released burst's cases last.
+RANK_VERIFIED, RANK_DETAILED, RANK_DETAIL, RANK_BARE, RANK_RELEASED = range(5)
 
 
 def priority_for(reporter_role: str, minor_depicted: str, le_case_number: str | None) -> str:
@@ -52,6 +56,29 @@ def trust_for(
     if le_case_number or child_with_age or (reachable_victim and minor_depicted == "yes"):
         return "credible"
     return "bare"
+
+
+def credibility_rank(
+    trust: str,
+    reporter_role: str,
+    minor_depicted: str,
+    age: int | None,
+    le_case_number: str | None,
+    contact: str | None,
+    *,
+    independent: bool,
+) -> int:
+    if trust == "verified":
+        return RANK_VERIFIED
+    details = sum(
+        (
+            minor_depicted == "yes" and age is not None and age < 18,
+            bool(le_case_number),
+            reporter_role in ("victim", "parent_guardian") and bool(contact),
+            independent,
+        )
+    )
+    return RANK_DETAILED if details >= 2 else RANK_DETAIL if details else RANK_BARE
 
 
 def lock_families(session: Session, items: list[ContentItem]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import procrastinate
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from takedown import cases, mail
@@ -48,14 +48,46 @@ def resweep(case_id: int) -> int:
         case = cases.get_case(session, case_id, lock=True)
         if case.state not in ("open", "restricted", "pending_second_review"):
             return 0
-        # Only what a report was allowed to hide spreads to copies uploaded meanwhile.
-        items = [
-            item
-            for ci, item in cases.items_of(session, case, cases.PROTECTING)
-            if ci.reason == "reported" and ci.hidden_by_report_id is not None
-        ]
-        spread = propagate(session, engine, case, items, restrict=True, report_id=None)
-        return spread.hidden
+        # Only what a report was allowed to hide spreads to copies uploaded meanwhile, within
+        # what is left of that report's copy cap.
+        hidden = 0
+        for ci, item in cases.items_of(session, case, cases.PROTECTING):
+            if ci.reason != "reported" or ci.hidden_by_report_id is None:
+                continue
+            trust, left = _copy_budget(session, case, ci.hidden_by_report_id)
+            spread = propagate(
+                session,
+                engine,
+                case,
+                [item],
+                restrict=True,
+                report_id=ci.hidden_by_report_id,
+                trust=trust,
+                copy_cap=left,
+            )
+            hidden += spread.hidden
+        return hidden
+
+
+def _copy_budget(session: Session, case: Case, report_id: int) -> tuple[str, int | None]:
+    """The report's trust and how many more copies by other authors it may hold."""
+    from takedown.intake.models import Report  # intake builds on triage
+
+    report = session.get(Report, report_id)
+    if report is None:
+        return "bare", 0
+    if report.copies_allowed is None:
+        return report.trust, None
+    held = session.scalar(
+        select(func.count())
+        .select_from(cases.CaseItem)
+        .where(
+            cases.CaseItem.case_id == case.id,
+            cases.CaseItem.reason == "copy",
+            cases.CaseItem.hidden_by_report_id == report_id,
+        )
+    )
+    return report.trust, max(report.copies_allowed - (held or 0), 0)
 
 
 def alert_burst(burst_id: int) -> int:

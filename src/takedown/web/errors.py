@@ -7,7 +7,8 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeout
 from starlette.exceptions import HTTPException
 
 from takedown.errors import TakedownError
@@ -75,6 +76,24 @@ def install(app: FastAPI) -> None:
                 }
             },
             status_code=422,
+        )
+
+    @app.exception_handler(SATimeout)
+    @app.exception_handler(OperationalError)
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # The database is away or every connection is busy: nothing was acknowledged, and
+        # the client should come back soon rather than give up.
+        log.warning("503 on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return JSONResponse(
+            {
+                "error": {
+                    "code": "service_unavailable",
+                    "message": "We cannot take this right now. Nothing you sent was "
+                    "acknowledged; please try again in a few seconds.",
+                }
+            },
+            status_code=503,
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(Exception)

@@ -96,7 +96,7 @@ def _form_to_input(form: dict[str, str]) -> dict[str, object]:
     data["content"] = [line for line in form["content"].splitlines() if line.strip()]
     if "age_at_time" in data:
         age = form["age_at_time"].strip()
-        data["age_at_time"] = int(age) if age.isdigit() else age
+        data["age_at_time"] = int(age) if age.isascii() and age.isdigit() else age
     if form.get("take_it_down") == "yes":
         data["take_it_down"] = {
             "signature": form["tid_signature"],

@@ -62,6 +62,18 @@ def upgrade() -> None:
     )
     op.add_column("case_items", sa.Column("hidden_by_report_id", sa.Integer(), nullable=True))
     op.add_column("case_items", sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("case_items", sa.Column("first_dismissed_by_id", sa.Integer(), nullable=True))
+    op.add_column(
+        "case_items",
+        sa.Column("dismissed_before", sa.Boolean(), server_default="false", nullable=False),
+    )
+    op.create_foreign_key(
+        op.f("fk_case_items_first_dismissed_by_id_users"),
+        "case_items",
+        "users",
+        ["first_dismissed_by_id"],
+        ["id"],
+    )
     op.create_index(op.f("ix_case_items_report_id"), "case_items", ["report_id"], unique=False)
     op.create_foreign_key(
         op.f("fk_case_items_report_id_reports"), "case_items", "reports", ["report_id"], ["id"]
@@ -107,6 +119,7 @@ def upgrade() -> None:
         "WHERE c.platform_id = p.id AND c.url LIKE '%://%'), '[]'::jsonb)"
     )
     op.add_column("reports", sa.Column("pin_digest", sa.String(length=64), nullable=True))
+    op.add_column("reports", sa.Column("copies_allowed", sa.Integer(), nullable=True))
     op.add_column("reports", sa.Column("client_key", sa.String(length=64), nullable=True))
     op.add_column(
         "reports", sa.Column("trust", sa.String(length=20), server_default="bare", nullable=False)
@@ -142,6 +155,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_reports_client_key"), table_name="reports")
     op.drop_index(op.f("ix_reports_pin_digest"), table_name="reports")
     for column in (
+        "copies_allowed",
         "item_ids",
         "unresolved_refs",
         "protection",
@@ -154,6 +168,9 @@ def downgrade() -> None:
     op.drop_column("decisions", "content_ids")
     op.drop_column("decisions", "round")
     op.drop_constraint(
+        op.f("fk_case_items_first_dismissed_by_id_users"), "case_items", type_="foreignkey"
+    )
+    op.drop_constraint(
         op.f("fk_case_items_hidden_by_report_id_reports"), "case_items", type_="foreignkey"
     )
     op.drop_constraint(
@@ -162,6 +179,8 @@ def downgrade() -> None:
     op.drop_constraint(op.f("fk_case_items_report_id_reports"), "case_items", type_="foreignkey")
     op.drop_index(op.f("ix_case_items_report_id"), table_name="case_items")
     for column in (
+        "first_dismissed_by_id",
+        "dismissed_before",
         "decided_at",
         "hidden_by_report_id",
         "needs_look",
