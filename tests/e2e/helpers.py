@@ -44,6 +44,21 @@ def report(
     return client.post("/v1/reports", json=body, headers=headers)
 
 
+def parent_with_police(
+    client: httpx.Client, content: list[str], headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """A genuine report with every detail: a parent, the child's age, a police case number
+    and a contact."""
+    return report(
+        client,
+        content,
+        headers=headers,
+        reporter_role="parent_guardian",
+        law_enforcement_case_number="PD-2020-0113",
+        contact="parent@example.org",
+    )
+
+
 def status(client: httpx.Client, case_number: str, pin: str) -> dict:
     r = client.get(f"/v1/reports/{case_number}", headers={"x-report-pin": pin})
     assert r.status_code == 200, r.text

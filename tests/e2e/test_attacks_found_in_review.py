@@ -13,7 +13,7 @@ from takedown.legal import ncmec
 from takedown.matching.models import BankEntry
 from takedown.people import create_user
 from takedown.platforms import Account, ContentItem
-from tests.e2e.helpers import post_content, report, uid
+from tests.e2e.helpers import parent_with_police, post_content, report, uid
 from tests.e2e.test_weaponise import (
     _as,
     _auth,
@@ -65,14 +65,7 @@ def test_a_burst_opened_in_advance_does_not_swallow_a_police_report(strict_clien
         )
     video = uid("video")
     post_content(strict_client, key, video, trafficker)
-    genuine = report(
-        strict_client,
-        [video],
-        reporter_role="parent_guardian",
-        law_enforcement_case_number="PD-2020-0113",
-        contact="parent@example.org",
-        headers=_as(_reporter_client()),
-    ).json()
+    genuine = parent_with_police(strict_client, [video], headers=_as(_reporter_client())).json()
     assert _visibility(db, video) == "restricted"
     with db.session() as session:
         row = session.scalar(select(cases.Case).where(cases.Case.number == genuine["case_number"]))
@@ -160,14 +153,9 @@ def test_a_flood_of_claimed_ages_does_not_bury_a_police_report(strict_client, pl
         flood.append(r.json()["case_number"])
     video = uid("video")
     post_content(strict_client, key, video, uid("trafficker"))
-    genuine = report(
-        strict_client,
-        [video],
-        reporter_role="parent_guardian",
-        law_enforcement_case_number="PD-2020-0113",
-        contact="parent@example.org",
-        headers=_as(_reporter_client()),
-    ).json()["case_number"]
+    genuine = parent_with_police(strict_client, [video], headers=_as(_reporter_client())).json()[
+        "case_number"
+    ]
     with db.session() as session:
         order = [c.number for c in cases.queue(session, None, limit=100_000).cases]
     assert order.index(genuine) < min(order.index(c) for c in flood)

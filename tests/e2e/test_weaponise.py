@@ -14,7 +14,7 @@ from takedown.legal import ncmec
 from takedown.matching.models import BankEntry
 from takedown.people import create_user
 from takedown.platforms import Account, ContentItem
-from tests.e2e.helpers import post_content, report, uid
+from tests.e2e.helpers import parent_with_police, post_content, report, uid
 from tests.matching.helpers import copy_of, image, upload
 from tests.support import wait_for
 
@@ -232,14 +232,9 @@ def test_a_genuine_report_after_a_flood_is_seen_first(strict_client, platform, d
         flood.append(r.json()["case_number"])
     video = uid("video")
     post_content(strict_client, key, video, uid("trafficker"))
-    genuine = report(
-        strict_client,
-        [video],
-        reporter_role="parent_guardian",
-        law_enforcement_case_number="PD-2020-0113",
-        contact="parent@example.org",
-        headers=_as(_reporter_client()),
-    ).json()["case_number"]
+    genuine = parent_with_police(strict_client, [video], headers=_as(_reporter_client())).json()[
+        "case_number"
+    ]
     with db.session() as session:
         specialist = create_user(session, uid("spec"), "child_safety_specialist").api_key
     order, offset = [], 0

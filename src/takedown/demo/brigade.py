@@ -195,14 +195,10 @@ class Brigade(Scenario):
 
     # The genuine case.
     def _victim_report(self, seen: Post) -> dict[str, object]:
-        return {
-            "content": [f"https://sim.example/p/{seen.id}"],
-            "reporter_role": "victim",
-            "minor_depicted": "yes",
-            "age_at_time": 13,
-            "statement": "These videos are of me. I was 13. I was tricked by someone "
-            "pretending to be a girl.",
-        }
+        """The boy's report, without a police number: his mother brings that one."""
+        body = super()._victim_report(seen)
+        body.pop("law_enforcement_case_number", None)
+        return body
 
     def _parent_report(self) -> None:
         response = self.api.post(
