@@ -32,9 +32,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(2_000_000, description="largest JSON/form request accepted")
     max_upload_bytes: int = Field(50_000_000, description="largest media upload accepted")
     webhook_timeout_s: float = Field(5.0, description="timeout of one webhook delivery")
-    webhook_max_attempts: int = Field(20, description="deliveries tried before giving up")
+    webhook_max_attempts: int = Field(
+        20, ge=1, description="attempts before a delivery is dead (listed, alerted, redriven)"
+    )
     webhook_backoff_base_s: float = Field(2.0, description="first retry delay, doubling")
     webhook_backoff_max_s: float = Field(3600.0, description="longest retry delay")
+    webhook_backlog_alert_minutes: float = Field(
+        30.0, gt=0, description="alert when a platform's oldest pending webhook is this old"
+    )
     p0_decision_minutes: int = Field(60, description="P0 cases: decision deadline")
     default_decision_hours: int = Field(24, description="other cases: decision deadline")
     pin_max_failures: int = Field(
@@ -75,6 +80,9 @@ class Settings(BaseSettings):
         False, description="let evidence/NCMEC fetch media_url from private addresses"
     )
     worker_concurrency: int = Field(4, description="jobs a worker runs at once")
+    ready_backlog_s: float = Field(
+        300.0, description="/readyz fails when a due webhook has waited longer, seconds"
+    )
     log_level: str = Field("INFO", description="logging level")
     # Legal duties (src/takedown/legal): NCMEC, evidence, DSA statements.
     ncmec_enabled: bool = Field(False, description="file CyberTipline reports with NCMEC")
@@ -97,6 +105,15 @@ class Settings(BaseSettings):
     )
     evidence_key_file: Path | None = Field(None, description="file holding that key instead")
     evidence_hold_days: int = Field(365, ge=365, description="legal hold from the report, days")
+    evidence_dir: Path | None = Field(
+        None, description="where sealed evidence lives (its own volume); unset: data_dir/evidence"
+    )
+    evidence_backoff_base_s: float = Field(
+        30.0, gt=0, description="first re-seal delay after a failed evidence write, doubling"
+    )
+    evidence_backoff_max_s: float = Field(
+        900.0, gt=0, description="longest re-seal delay; a pending seal is never given up"
+    )
     dsa_enabled: bool = Field(False, description="send statements of reasons to the DSA database")
     dsa_base_url: str = Field(
         "https://transparency.dsa.ec.europa.eu", description="DSA Transparency Database API"

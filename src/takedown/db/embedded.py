@@ -35,6 +35,14 @@ class EmbeddedPostgres:
         except subprocess.CalledProcessError:
             log.warning("embedded PostgreSQL at %s was already stopped", self.pgdata)
 
+    def start_again(self) -> None:
+        """Start a server this handle stopped, on the same socket (fault tests restart the
+        database under a running service)."""
+        socket_dir = self.uri.partition("host=")[2].split("&")[0]
+        args = ["-w", "-o", '-h ""', "-o", f"-k {socket_dir}"]
+        args += ["-l", str(self.pgdata / "restart.log"), "start"]
+        pg_ctl(args, pgdata=self.pgdata, user=self.system_user)
+
 
 def start(pgdata: Path) -> EmbeddedPostgres:
     """Start (or reuse) the server whose data lives in `pgdata`."""

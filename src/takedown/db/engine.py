@@ -50,11 +50,14 @@ class Database:
         # As many connections as the web server's 40 worker threads, so no request waits on
         # another for a connection; short side writes (counters) have a pool of their own,
         # so a request holding its connection never waits for a second one from the same pool.
+        # A database that is away answers at once (refused) or within connect_timeout, so
+        # callers get a fast 503 rather than a hang.
+        options = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 3}}
         self.engine = create_engine(
-            self.url, pool_size=10, max_overflow=30, pool_timeout=10, pool_pre_ping=True
+            self.url, pool_size=10, max_overflow=30, pool_timeout=10, **options
         )
         self.side_engine = create_engine(
-            self.url, pool_size=2, max_overflow=8, pool_timeout=5, pool_pre_ping=True
+            self.url, pool_size=2, max_overflow=8, pool_timeout=5, **options
         )
         self._sessions = sessionmaker(
             self.engine, expire_on_commit=False, info={SIDE_ENGINE: self.side_engine}

@@ -7,12 +7,22 @@ import contextlib
 import logging
 
 import procrastinate
+import psycopg
+import sqlalchemy.exc
 
-from takedown.jobs import runtime
+from takedown.jobs import health, runtime
 
 log = logging.getLogger(__name__)
 # A worker silent this long (it beats every 2 s) is dead; its jobs are run again.
 STALLED_AFTER_S = 10.0
+RESTART_MIN_S, RESTART_MAX_S = 1.0, 30.0
+# A job that failed because the database went away runs again once it is back (every job
+# is safe to run twice: deliveries, filings and seals check their own state first).
+OUTAGE_RETRY = procrastinate.RetryStrategy(
+    max_attempts=20,
+    exponential_wait=2,
+    retry_exceptions=[sqlalchemy.exc.OperationalError, psycopg.OperationalError],
+)
 
 
 def build_app(libpq_url: str) -> procrastinate.App:
@@ -39,6 +49,9 @@ def build_app(libpq_url: str) -> procrastinate.App:
         retry_stalled_jobs
     )
     app.periodic(cron="* * * * * */5", periodic_id="retry_stalled")(task)
+    for registered in app.tasks.values():
+        if registered.retry_strategy is None:
+            registered.retry_strategy = OUTAGE_RETRY
     return app
 
 
@@ -63,6 +76,29 @@ async def run_worker(rt: runtime.Runtime, *, stop: asyncio.Event | None = None) 
 
 
 async def _run_worker(rt: runtime.Runtime, stop: asyncio.Event | None) -> None:
+    """Run the worker, and run it again whenever it dies (the database restarted, a
+    connection broke), with back-off, until `stop` is set or a signal stops it."""
+    delay = RESTART_MIN_S
+    while True:
+        try:
+            await _run_once(rt, stop)
+            return
+        except Exception as exc:  # the worker died: say so, wait, start a fresh one
+            health.worker_down(exc)
+            log.warning(
+                "worker stopped (%s: %s); restarting in %.0f s", type(exc).__name__, exc, delay
+            )
+        if stop is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            if stop.is_set():
+                return
+        else:
+            await asyncio.sleep(delay)
+        delay = min(delay * 2, RESTART_MAX_S)
+
+
+async def _run_once(rt: runtime.Runtime, stop: asyncio.Event | None) -> None:
     app = build_app(rt.db.libpq_url())
     async with app.open_async():
         await _retry_stalled_now(app)
@@ -73,13 +109,22 @@ async def _run_worker(rt: runtime.Runtime, stop: asyncio.Event | None) -> None:
                 name="takedown-worker",
             )
         )
-        if stop is None:
-            await task
-            return
-        await stop.wait()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        health.worker_up()
+        try:
+            if stop is None:
+                await task
+                return
+            stopping = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if task in done:
+                stopping.cancel()
+                task.result()  # raises what killed it
+                raise RuntimeError("the worker returned while it should run")
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        finally:
+            health.worker_stopped()
 
 
 async def _retry_stalled_now(app: procrastinate.App) -> None:

@@ -80,11 +80,17 @@ class MatchEngine:
         self._completed = 0
         self._wake = threading.Event()
         self.error: BaseException | None = None
+        self.connected = False
+        self.last_cycle_at = 0.0  # time.time() of the last completed follow cycle
 
     def start(self) -> MatchEngine:
         self._thread = threading.Thread(target=self._run, name="match-sync", daemon=True)
         self._thread.start()
         return self
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
 
     def wait_ready(self, timeout: float = 300.0) -> None:
         if not self._ready.wait(timeout):
@@ -99,8 +105,8 @@ class MatchEngine:
     def sync_now(self, timeout: float = 10.0) -> None:
         """Return once a follow cycle that started after this call has finished, so what
         the caller committed before calling is in the index."""
-        if not self._ready.is_set():
-            return
+        if not self._ready.is_set() or not self.connected:
+            return  # nothing to wait for: the database is away, and the caller will see it
         with self._cycle:
             target = self._started + 1
             self._wake.set()
@@ -115,6 +121,7 @@ class MatchEngine:
                 index.follow(conn)
         with self._cycle:
             self._completed = number
+            self.last_cycle_at = time.time()
             self._cycle.notify_all()
 
     def _run(self) -> None:
@@ -125,6 +132,10 @@ class MatchEngine:
                     self._load_and_follow(conn)
             except psycopg.Error as exc:
                 self.error = exc
+                self.connected = False
+                with self._cycle:  # release anyone waiting for a cycle that cannot come
+                    self._completed = self._started
+                    self._cycle.notify_all()
                 log.warning("match index sync lost its connection (%s); retrying", exc)
                 self._stop.wait(1.0)
 
@@ -141,6 +152,7 @@ class MatchEngine:
             time.monotonic() - started,
         )
         self._ready.set()
+        self.connected = True
         while not self._stop.is_set():
             self._wake.wait(self.interval_s)
             self._wake.clear()

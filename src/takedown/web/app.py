@@ -10,12 +10,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from takedown.config import Settings
 from takedown.db import Database, upgrade
-from takedown.jobs import Runtime
+from takedown.jobs import Runtime, readiness
 from takedown.matching import MatchEngine
 from takedown.web import errors
 from takedown.web.api import appeals, bursts, cases, check, content, reports
@@ -102,7 +102,22 @@ def create_app(
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
+        """Liveness: the process answers. Whether it can do its work is /readyz."""
         return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"])
+    def readyz(request: Request) -> JSONResponse:
+        """Readiness: the database, the match index, a worker's heartbeat and the webhook
+        backlog, each with what is wrong; 503 when any fails."""
+        found = readiness.checks(
+            request.app.state.db,
+            getattr(request.app.state, "matcher", None),
+            settings,
+            in_process_worker=run_worker,
+        )
+        ok = all(c.ok for c in found)
+        body = {"status": "ready" if ok else "not_ready", "checks": [c.to_dict() for c in found]}
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     return app
 
