@@ -1,5 +1,12 @@
 """Append-only, hash-chained audit log."""
 
-from takedown.audit.service import Verification, events_for, record, verify
+from takedown.audit.service import (
+    CHAIN_BATCH,
+    Verification,
+    chain_pending,
+    events_for,
+    record,
+    verify,
+)
 
-__all__ = ["Verification", "events_for", "record", "verify"]
+__all__ = ["CHAIN_BATCH", "Verification", "chain_pending", "events_for", "record", "verify"]

@@ -1,4 +1,12 @@
-"""Write and verify the hash-chained audit log."""
+"""Write and verify the hash-chained audit log.
+
+Writers append events in their own transactions and take no lock: the chain is built after
+commit by one chainer at a time (a background loop in every worker; whichever holds the
+advisory lock), which gives each committed event the next `seq` and links it to the one
+before. The chain's order is the order events became visible, so an event committed late
+can never be slipped in before an older link. Until it is chained (normally well under a
+second), an event can still not be changed or removed: a trigger refuses every UPDATE but
+the chainer's, and every DELETE and TRUNCATE."""
 
 from __future__ import annotations
 
@@ -7,15 +15,16 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from takedown.audit.models import AuditEvent
 from takedown.db.base import utcnow
 
 GENESIS = "0" * 64
-# Serialises writers until commit, so the chain has exactly one successor per link.
+# Held by the chainer only, never by a writer.
 _CHAIN_LOCK = 7236002
+CHAIN_BATCH = 5000
 
 
 def _digest(prev_hash: str, at: datetime, actor: str, action: str, subject: str, data: dict) -> str:
@@ -37,26 +46,45 @@ def record(
     subject_id: object,
     data: dict[str, object] | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction."""
-    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
-    last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    prev = last or GENESIS
-    at = utcnow()
-    payload = json.loads(json.dumps(data or {}, default=str))
-    subject = f"{subject_type}:{subject_id}"
+    """Append one event in the caller's transaction (chained after it commits)."""
     event = AuditEvent(
-        at=at,
+        at=utcnow(),
         actor=actor,
         action=action,
         subject_type=subject_type,
         subject_id=str(subject_id),
-        data=payload,
-        prev_hash=prev,
-        hash=_digest(prev, at, actor, action, subject, payload),
+        data=json.loads(json.dumps(data or {}, default=str)),
     )
     session.add(event)
     session.flush()
     return event
+
+
+def chain_pending(session: Session, *, wait: bool = False, limit: int = CHAIN_BATCH) -> int:
+    """Link every visible unchained event, oldest id first, after the chain's last link.
+    Returns how many were chained; 0 if another chainer holds the lock (unless `wait`)."""
+    if wait:
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+    elif not session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK}):
+        return 0
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash)
+        .where(AuditEvent.seq.is_not(None))
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
+    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    pending = session.scalars(
+        select(AuditEvent).where(AuditEvent.seq.is_(None)).order_by(AuditEvent.id).limit(limit)
+    ).all()
+    for event in pending:
+        seq += 1
+        subject = f"{event.subject_type}:{event.subject_id}"
+        event.seq, event.prev_hash = seq, prev
+        event.hash = _digest(prev, event.at, event.actor, event.action, subject, event.data)
+        prev = event.hash
+    session.flush()
+    return len(pending)
 
 
 @dataclass
@@ -65,33 +93,39 @@ class Verification:
     events: int
     first_broken_id: int | None = None
     problem: str | None = None
+    pending: int = 0  # committed but not yet chained
 
 
 def verify(session: Session, batch: int = 5000) -> Verification:
     """Walk the chain in order; name the first event whose link or digest is wrong."""
     prev = GENESIS
     count = 0
-    last_id = 0
+    last_seq = 0
+    pending = session.scalar(select(func.count()).where(AuditEvent.seq.is_(None))) or 0
     while True:
         # Plain rows, not ORM objects: verify what is stored, not what a session cached.
         rows = session.execute(
             select(AuditEvent.__table__)
-            .where(AuditEvent.id > last_id)
-            .order_by(AuditEvent.id)
+            .where(AuditEvent.seq > last_seq)
+            .order_by(AuditEvent.seq)
             .limit(batch)
         ).all()
         if not rows:
-            return Verification(ok=True, events=count)
+            return Verification(ok=True, events=count, pending=pending)
         for ev in rows:
             subject = f"{ev.subject_type}:{ev.subject_id}"
-            if ev.prev_hash != prev:
-                return Verification(False, count, ev.id, "prev_hash does not match previous event")
+            if ev.seq != last_seq + 1 or ev.prev_hash != prev:
+                return Verification(
+                    False, count, ev.id, "prev_hash does not match previous event", pending
+                )
             expected = _digest(prev, ev.at, ev.actor, ev.action, subject, ev.data)
             if ev.hash != expected:
-                return Verification(False, count, ev.id, "hash does not match event contents")
+                return Verification(
+                    False, count, ev.id, "hash does not match event contents", pending
+                )
             prev = ev.hash
             count += 1
-            last_id = ev.id
+            last_seq = ev.seq
 
 
 def events_for(session: Session, subject_type: str, subject_id: object) -> list[AuditEvent]:

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 # A worker silent this long (it beats every 2 s) is dead; its jobs are run again.
 STALLED_AFTER_S = 10.0
 RESTART_MIN_S, RESTART_MAX_S = 1.0, 30.0
+CHAIN_EVERY_S = 0.25
 # A job that failed because the database went away runs again once it is back (every job
 # is safe to run twice: deliveries, filings and seals check their own state first).
 OUTAGE_RETRY = procrastinate.RetryStrategy(
@@ -110,6 +111,7 @@ async def _run_once(rt: runtime.Runtime, stop: asyncio.Event | None) -> None:
             )
         )
         health.worker_up()
+        chainer = asyncio.create_task(_chain_forever(rt))
         try:
             if stop is None:
                 await task
@@ -124,7 +126,27 @@ async def _run_once(rt: runtime.Runtime, stop: asyncio.Event | None) -> None:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         finally:
+            chainer.cancel()
             health.worker_stopped()
+
+
+async def _chain_forever(rt: runtime.Runtime) -> None:
+    """Link committed audit events into the chain, a batch every CHAIN_EVERY_S (one
+    chainer at a time across every process; the others find the lock taken)."""
+    from takedown import audit
+
+    def once() -> int:
+        with rt.db.session() as session:
+            return audit.chain_pending(session)
+
+    while True:
+        try:
+            chained = await asyncio.to_thread(once)
+        except Exception as exc:  # the database is away: the worker's own loop handles it
+            log.warning("audit chainer: %s", type(exc).__name__)
+            chained = 0
+        if chained < audit.CHAIN_BATCH:
+            await asyncio.sleep(CHAIN_EVERY_S)
 
 
 async def _retry_stalled_now(app: procrastinate.App) -> None:
