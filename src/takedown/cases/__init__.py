@@ -15,6 +15,7 @@ from takedown.cases.service import (
     open_case,
     queue,
     standing,
+    standings,
     tell_reporter,
     updates_of,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "open_case",
     "queue",
     "standing",
+    "standings",
     "states",
     "tell_reporter",
     "updates_of",

@@ -136,6 +136,24 @@ def standing(session: Session, item: ContentItem) -> tuple[Case, CaseItem] | Non
     return (row[0], row[1]) if row else None
 
 
+def standings(session: Session, items: Iterable[ContentItem]) -> dict[int, tuple[Case, CaseItem]]:
+    """`standing` for many items in one query: repost family root -> (case, item)."""
+    roots = {item.root_id or item.id for item in items}
+    if not roots:
+        return {}
+    rows = session.execute(
+        select(Case, CaseItem, ContentItem.root_id)
+        .join(CaseItem, CaseItem.case_id == Case.id)
+        .join(ContentItem, ContentItem.id == CaseItem.content_id)
+        .where(ContentItem.root_id.in_(roots))
+        .order_by(Case.id.desc(), (CaseItem.content_id == ContentItem.root_id).desc())
+    )
+    out: dict[int, tuple[Case, CaseItem]] = {}
+    for case, case_item, root in rows:
+        out.setdefault(root, (case, case_item))
+    return out
+
+
 def tell_reporter(
     session: Session, case: Case, kind: str, message: str, report_id: int | None = None
 ) -> None:

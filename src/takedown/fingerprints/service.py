@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -95,6 +96,17 @@ class _Options:
     dihedral: bool
 
 
+# A picture just under the pixel limit decodes to hundreds of megabytes: only so many are
+# decoded at once in a process (others wait their turn), so memory stays bounded.
+DECODES = threading.BoundedSemaphore(2)
+
+
+def set_decode_slots(slots: int) -> None:
+    """How many files this process decodes at once (Settings.decode_slots)."""
+    global DECODES
+    DECODES = threading.BoundedSemaphore(max(slots, 1))
+
+
 def hash_bytes(
     data: bytes,
     filename: str | None = None,
@@ -112,7 +124,8 @@ def hash_bytes(
     options = _Options(limits or Limits(), frame_interval_s, dihedral)
     _check_size(len(data), options.limits, f"{filename}: " if filename else "")
     try:
-        return _fingerprint(data, digest_bytes(data), options)
+        with DECODES:
+            return _fingerprint(data, digest_bytes(data), options)
     except FingerprintError:
         raise
     except Exception as exc:  # last net: only FingerprintErrors leave this room

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import audit, cases, enforcement, matching
 from takedown.cases import Case, CaseItem
 from takedown.config import Settings
 from takedown.db.base import utcnow
-from takedown.matching import BankMatch, MatchEngine, MediaQuery
+from takedown.matching import BankMatch, CopyMatch, MatchEngine, MediaQuery
 from takedown.platforms import ContentItem, get_account
 from takedown.triage.service import PROTECTING, RANK_BARE, deadline_for, protect
 
@@ -48,18 +49,41 @@ def screen_upload(
     """A new upload: blocked if a block bank knows it or it copies confirmed media, held if
     it copies media hidden under review or a review bank knows it; it joins that case."""
     result = Verdict("allow", matching.match_banks(session, engine, query))
-    for copy in matching.find_copies(session, engine, query, item.platform_id):
-        original = session.get(ContentItem, copy.content_id)
-        found = cases.standing(session, original) if original else None
-        if found is None or original is None or copy.content_id == item.id:
+    copies = matching.find_copies(session, engine, query, item.platform_id)
+    originals = _items(session, [c.content_id for c in copies if c.content_id != item.id])
+    found = cases.standings(session, originals.values())
+    joined: set[int] = set()  # one join per case: many earlier copies cost one query
+
+    def strength(copy: CopyMatch) -> int:  # the copy that says most about its case first
+        original = originals.get(copy.content_id)
+        standing = found.get(original.root_id or original.id) if original else None
+        if original is None or standing is None:
+            return 3
+        if standing[1].state == "confirmed":
+            return 0
+        return 1 if original.visibility == "restricted" else 2
+
+    for copy in sorted(copies, key=strength):
+        original = originals.get(copy.content_id)
+        standing = found.get(original.root_id or original.id) if original else None
+        if original is None or standing is None:
             continue
         result.copy_of.append(original.external_id)
-        _join_as_copy(session, found, original, item, copy.distance, result)
+        if standing[0].id not in joined:
+            joined.add(standing[0].id)
+            _join_as_copy(session, standing, original, item, copy.distance, result)
     if any(m.action == "block" for m in result.bank_matches):
         _block(session, item, result)
     elif any(m.action == "review" for m in result.bank_matches) and result.verdict == "allow":
         _hold_for_review(session, settings, item, result)
     return result
+
+
+def _items(session: Session, ids: list[int]) -> dict[int, ContentItem]:
+    if not ids:
+        return {}
+    rows = session.scalars(select(ContentItem).where(ContentItem.id.in_(ids)))
+    return {item.id: item for item in rows}
 
 
 def _join_as_copy(
