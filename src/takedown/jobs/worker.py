@@ -27,6 +27,7 @@ OUTAGE_RETRY = procrastinate.RetryStrategy(
 
 
 def build_app(libpq_url: str) -> procrastinate.App:
+    from takedown.audit import tasks as audit_tasks
     from takedown.cases import tasks as cases_tasks
     from takedown.enforcement import tasks as enforcement
     from takedown.legal import tasks as legal_tasks
@@ -44,6 +45,7 @@ def build_app(libpq_url: str) -> procrastinate.App:
     cases_tasks.register(app)
     triage_tasks.register(app)
     legal_tasks.register(app)
+    audit_tasks.register(app)
     # Registered on each app itself: procrastinate renames the tasks of a shared blueprint,
     # so a second worker in one process would look for doubled names.
     task = app.task(name="jobs:retry_stalled_jobs", queue="maintenance", pass_context=True)(
