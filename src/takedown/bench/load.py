@@ -84,6 +84,7 @@ class Phase:
     seconds: float
     sent: int = 0
     acknowledged: int = 0
+    wall_s: float = 0.0  # from the first report sent to the last one answered
     refused: int = 0
     latency_s: list[float] = field(default_factory=list)
     lag_s: list[float] = field(default_factory=list)
@@ -93,7 +94,7 @@ class Phase:
         return {
             "rate": self.rate,
             "sent": self.sent,
-            "acknowledged_per_s": round(self.acknowledged / self.seconds, 1),
+            "acknowledged_per_s": round(self.acknowledged / max(self.wall_s, self.seconds), 1),
             "refused": self.refused,
             "report_p50_ms": _ms(self.latency_s, 50),
             "report_p99_ms": _ms(self.latency_s, 99),
@@ -107,7 +108,7 @@ class Phase:
     def sustained(self) -> bool:
         p99 = float(np.percentile(self.lag_s, 99)) if self.lag_s else float("inf")
         return (
-            self.acknowledged >= SUSTAINED * self.sent
+            self.acknowledged >= SUSTAINED * self.rate * max(self.wall_s, self.seconds)
             and self.refused == 0
             and self.missing_webhooks == 0
             and p99 < LAG_GOAL_S
@@ -233,6 +234,7 @@ def _phase(base: str, key: str, receiver: Receiver, rate: float, seconds: float)
                 time.sleep(delay)
             pool.submit(send, content_id)
             phase.sent += 1
+    phase.wall_s = time.monotonic() - t0  # the pool has waited for every answer
     client.close()
     deadline = time.monotonic() + WEBHOOK_WAIT_S
     while time.monotonic() < deadline and not set(acked) <= set(receiver.restricted_at):
