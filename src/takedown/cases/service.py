@@ -108,6 +108,15 @@ def item_of(session: Session, case: Case, content_id: int) -> CaseItem | None:
     )
 
 
+def items_by_content(
+    session: Session, case: Case, content_ids: list[int]
+) -> dict[int, CaseItem]:
+    rows = session.scalars(
+        select(CaseItem).where(CaseItem.case_id == case.id, CaseItem.content_id.in_(content_ids))
+    )
+    return {row.content_id: row for row in rows}
+
+
 def items_of(
     session: Session, case: Case, states: Iterable[str] | None = None
 ) -> list[tuple[CaseItem, ContentItem]]:

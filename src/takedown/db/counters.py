@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import DateTime, Integer, String, delete, select, text
+from sqlalchemy import DateTime, Integer, String, delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -34,9 +34,6 @@ def hit(session: Session, key: str, window: timedelta, n: int = 1) -> int:
     the new count. n=0 reads without adding."""
     start = window_of(utcnow(), window)
     with side_bind(session).connect() as conn:
-        # A rate-limit count lost in a crash costs nothing; waiting for the disk on every
-        # hit would cost every report.
-        conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
         if n == 0:
             value = conn.scalar(
                 select(Counter.count).where(Counter.key == key, Counter.window_start == start)
@@ -50,6 +47,27 @@ def hit(session: Session, key: str, window: timedelta, n: int = 1) -> int:
         count = conn.execute(stmt).scalar_one()
         conn.commit()
     return count
+
+
+def take(session: Session, key: str, window: timedelta, want: int, cap: int) -> int:
+    """Take up to `want` from what is left of `cap` in the key's current window; returns
+    how many were granted (0 once the window's cap is spent)."""
+    if want <= 0:
+        return 0
+    start = window_of(utcnow(), window)
+    where = (Counter.key == key, Counter.window_start == start)
+    with side_bind(session).connect() as conn:
+        used = conn.scalar(select(Counter.count).where(*where).with_for_update()) or 0
+        granted = max(min(want, cap - used), 0)
+        if granted:
+            stmt = insert(Counter).values(key=key, window_start=start, count=granted)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[Counter.key, Counter.window_start],
+                set_={"count": Counter.count + granted},
+            )
+            conn.execute(stmt)
+        conn.commit()
+    return granted
 
 
 def claim_once(session: Session, key: str, until_epoch: int) -> bool:

@@ -274,6 +274,7 @@ def _protect(
         burst,
         proven=proven,
         police=bool(report.law_enforcement_case_number),
+        wanted=sum(1 for item in targets if item.visibility == "public"),
     )
     report.copies_allowed = budget.copies
     public = [item for item in targets if item.visibility == "public"]
@@ -294,7 +295,7 @@ def _protect(
         )
         held_back, copies = spread.held_back, spread.hidden
         triage.resweep_later(session, case)
-    protection.spend(session, report.client_key, report.trust, len(allowed) + copies)
+    protection.spend(session, report.client_key, report.trust, copies)  # items: taken above
     if skipped and not allowed:
         return "reviewed_before"
     if len(allowed) < len(public):

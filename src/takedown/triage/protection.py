@@ -64,20 +64,26 @@ def budget(
     *,
     proven: bool = True,
     police: bool = False,
+    wanted: int = 0,
 ) -> Budget:
     """`proven`: a bare claim came with the proof of work the service asks for (if any).
-    During a burst, a report with a police case number still hides one item at once."""
+    During a burst, a report with a police case number still hides one item at once.
+    `wanted` items are taken from the client's hourly allowance here (copies later)."""
     if trust == "verified":
         return Budget(None, None, "full")
     if burst is not None:
         return Budget(1 if police else 0, 0, "burst")
     if trust == "bare" and not proven:
         return Budget(0, 0, "unproven")
-    used = counters.hit(session, f"hide|{client}", HOUR, 0) if client else 0
-    left = max(settings.client_hide_cap - used, 0)
-    if left == 0:
+    want = min(settings.report_item_cap, wanted)
+    granted = (
+        counters.take(session, f"hide|{client}", HOUR, want, settings.client_hide_cap)
+        if client
+        else want
+    )
+    if granted == 0 and want:
         return Budget(0, 0, "paused")
-    return Budget(min(settings.report_item_cap, left), settings.report_copy_cap, "limited")
+    return Budget(granted, settings.report_copy_cap, "limited")
 
 
 def spend(session: Session, client: str | None, trust: str, hidden: int) -> None:

@@ -118,17 +118,18 @@ def protect(
     marked with the report that hid it."""
     restricted = 0
     for item in items:
-        anchor = cases.item_of(session, case, item.id)
-        for member in family(session, item):
-            cases.add_items(
-                session,
-                case,
-                [member],
-                reason if member.id == item.id else "repost",
-                report_id=report_id,
-                source_id=None if member.id == item.id else item.id,
-                needs_look=bool(anchor and anchor.needs_look),
-            )
+        members = family(session, item)
+        held = cases.items_by_content(session, case, [m.id for m in members])
+        anchor = held.get(item.id)
+        look = bool(anchor and anchor.needs_look)
+        cases.add_items(session, case, [item], reason, report_id=report_id, needs_look=look)
+        reposts = [m for m in members if m.id != item.id]
+        cases.add_items(
+            session, case, reposts, "repost", report_id=report_id, source_id=item.id,
+            needs_look=look,
+        )  # fmt: skip
+        held = cases.items_by_content(session, case, [m.id for m in members])
+        for member in members:
             if enforcement.restrict_content(
                 session,
                 member,
@@ -137,9 +138,9 @@ def protect(
                 reason="reported: minor may be depicted",
             ):
                 restricted += 1
-                held = cases.item_of(session, case, member.id)
-                if held is not None and held.hidden_by_report_id is None:
-                    held.hidden_by_report_id = report_id
+                row = held.get(member.id)
+                if row is not None and row.hidden_by_report_id is None:
+                    row.hidden_by_report_id = report_id
     if states.mark_restricted(case):
         cases.tell_reporter(
             session,
