@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-insecure-secret-change-me"
@@ -22,7 +22,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="TAKEDOWN_", extra="ignore")
 
-    environment: str = Field("development", description="development, test or production")
+    environment: str = Field(
+        "development", description="development, test or production (any case)"
+    )
     database_url: str | None = Field(
         None, description="PostgreSQL URL; unset starts an embedded PostgreSQL under data_dir"
     )
@@ -79,7 +81,27 @@ class Settings(BaseSettings):
     media_fetch_private_hosts: bool = Field(
         False, description="let evidence/NCMEC fetch media_url from private addresses"
     )
+    login_client_failures: int = Field(
+        10, ge=1, description="wrong logins one client may try per login window before a pause"
+    )
+    login_user_failures: int = Field(
+        100, ge=1, description="wrong logins on one username per window before each is slowed"
+    )
+    login_window_minutes: int = Field(15, ge=1, description="the window of those counts")
+    login_slow_seconds: float = Field(
+        2.0, ge=0, le=30, description="delay of each login on a username past that count"
+    )
+    metrics_token: str | None = Field(
+        None, description="Bearer token /metrics requires; unset: /metrics only in development"
+    )
     worker_concurrency: int = Field(4, description="jobs a worker runs at once")
+    audit_signing_key_file: Path | None = Field(
+        None, description="Ed25519 key (PEM) outside the database that signs chain checkpoints"
+    )
+    audit_public_key: str | None = Field(
+        None, description="hex public key `audit verify` checks checkpoints against"
+    )
+    decode_slots: int = Field(2, ge=1, description="media files one process decodes at once")
     ready_backlog_s: float = Field(
         300.0, description="/readyz fails when a due webhook has waited longer, seconds"
     )
@@ -122,6 +144,12 @@ class Settings(BaseSettings):
     dsa_schema_path: Path | None = Field(
         None, description="statement-of-reasons JSON Schema; unset: ../shared when present"
     )
+
+    @field_validator("environment")
+    @classmethod
+    def _normalise_environment(cls, value: str) -> str:
+        # "Production" or " PRODUCTION" must not slip past the production checks.
+        return value.strip().lower()
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

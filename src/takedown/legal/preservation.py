@@ -3,34 +3,42 @@ roles that need it (each opening audited), exported for law enforcement, then pu
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import logging
 import re
 from datetime import datetime, timedelta
+from itertools import takewhile
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown import audit, cases
+from takedown import audit, cases, mail
+from takedown.audit.models import AuditEvent
 from takedown.cases.models import Case, Decision
 from takedown.config import Settings
 from takedown.db.base import utcnow
 from takedown.jobs import enqueue
 from takedown.legal import media as media_fetch
 from takedown.legal.errors import EvidenceForbidden, HoldNotShortened, NoEvidence
-from takedown.legal.evidence import EvidenceStore
+from takedown.legal.evidence import DISK_ERRNOS, EvidenceStore, evidence_root
 from takedown.legal.facts import CaseFacts, gather
 from takedown.legal.models import EvidenceHold
 from takedown.people.models import User
 
 EVIDENCE_ROLES = ("child_safety_specialist", "law_enforcement_liaison", "admin")
+ALERTED_ROLES = ("supervisor", "admin")
 PRESERVE_TASK = "legal:preserve_evidence"
+SEAL_FAILED = "evidence.seal_failed"
+PRESERVED = "evidence.preserved"
 MIN_HOLD = timedelta(days=365)
 NO_MEDIA_NOTE = (
     "Media bytes: Takedown keeps only fingerprints (MD5, SHA-256, PDQ) of the files it "
     "checks. A file is preserved here only when the platform gave a media_url for it."
 )
+log = logging.getLogger(__name__)
 
 
 def start_hold(session: Session, case: Case) -> EvidenceHold:
@@ -70,29 +78,139 @@ def hold_for(session: Session, case_id: int, *, lock: bool = False) -> EvidenceH
     return hold
 
 
-def preserve(session: Session, settings: Settings, case_id: int) -> EvidenceHold:
-    """Seal the case record, fingerprints, accounts (and any media) in the store. Idempotent."""
+def preserve(session: Session, settings: Settings, case_id: int, attempt: int = 1) -> EvidenceHold:
+    """Seal the case record, fingerprints, accounts (and any media) in the store. Idempotent.
+
+    A write that fails (a full disk, an I/O error) leaves nothing in the store: the hold
+    stays pending and this is tried again later, with back-off (`_seal_failed`)."""
     hold = hold_for(session, case_id, lock=True)
     if hold.state != "pending":
         return hold
-    facts = gather(session, cases.get_case(session, case_id))
-    files = _bundle(session, settings, facts)
-    store = EvidenceStore.for_settings(settings)
-    directory = store.new_directory(facts.case.number)
-    store.write(directory, files)
+    case = cases.get_case(session, case_id)
+    try:
+        store = EvidenceStore.for_settings(settings)
+        directory = store.directory_for(case.number, hold.id)
+        # An earlier attempt's directory, whole (it appears only by rename) but whose
+        # transaction was lost: adopt it rather than leave it behind.
+        adopted = store.exists(directory)
+        if adopted:
+            names = store.names(directory)
+        else:
+            files = _bundle(session, settings, gather(session, case))
+            store.write(directory, files)
+            names = list(files)
+    except OSError as exc:
+        _seal_failed(session, settings, hold, case, attempt, exc)
+        return hold
     hold.state, hold.directory, hold.stored_at = "stored", directory, utcnow()
     hold_at_least(session, settings, case_id, hold.held_from)
-    hold.files = len(files)
-    hold.media_files = sum(1 for name in files if name.startswith("media-"))
+    hold.files = len(names)
+    hold.media_files = sum(1 for name in names if name.startswith("media-"))
     audit.record(
         session,
-        "evidence.preserved",
+        PRESERVED,
         actor="system",
         subject_type="case",
         subject_id=case_id,
-        data={"files": hold.files, "media_files": hold.media_files, "until": hold.held_until},
+        data={
+            "files": hold.files,
+            "media_files": hold.media_files,
+            "until": hold.held_until,
+            "attempt": attempt,
+            **({"adopted": True} if adopted else {}),
+        },
     )
     return hold
+
+
+def retry_delay(settings: Settings, attempt: int) -> float:
+    """Seconds before the attempt after `attempt`: doubling, at most evidence_backoff_max_s."""
+    doubled = settings.evidence_backoff_base_s * 2 ** min(attempt - 1, 40)
+    return min(doubled, settings.evidence_backoff_max_s)
+
+
+def _seal_failed(
+    session: Session, settings: Settings, hold: EvidenceHold, case: Case, attempt: int, exc: OSError
+) -> None:
+    """Queue the next attempt; record the failure, and alert supervisors and admins when the
+    disk is at fault, once per hold and episode (the failures since its last seal)."""
+    retry_at = utcnow() + timedelta(seconds=retry_delay(settings, attempt))
+    enqueue(
+        session,
+        PRESERVE_TASK,
+        queue="legal",
+        scheduled_at=retry_at,
+        case_id=case.id,
+        attempt=attempt + 1,
+    )
+    disk = exc.errno in DISK_ERRNOS
+    log.warning(
+        "evidence for case %s not sealed (attempt %d, retry at %s): %s",
+        case.number,
+        attempt,
+        f"{retry_at:%H:%M:%S}",
+        exc,
+    )
+    episode = _episode(session, case.id)
+    if episode and (not disk or any(e.data.get("alert") for e in episode)):
+        return  # already recorded, and already alerted if the disk is at fault
+    recipients = _alert(session, settings, case, exc, retry_at) if disk else 0
+    audit.record(
+        session,
+        SEAL_FAILED,
+        actor="system",
+        subject_type="case",
+        subject_id=case.id,
+        data={
+            "attempt": attempt,
+            "errno": errno.errorcode.get(exc.errno or 0, str(exc.errno)),
+            "error": str(exc)[:500],
+            "retry_at": retry_at,
+            "alert": disk,
+            "recipients": recipients,
+        },
+    )
+
+
+def _episode(session: Session, case_id: int) -> list[AuditEvent]:
+    """The case's seal failures recorded since its last seal, latest first."""
+    events = session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.subject_type == "case",
+            AuditEvent.subject_id == str(case_id),
+            AuditEvent.action.in_((SEAL_FAILED, PRESERVED)),
+        )
+        .order_by(AuditEvent.id.desc())
+    )
+    return list(takewhile(lambda e: e.action == SEAL_FAILED, events))
+
+
+def _alert(
+    session: Session, settings: Settings, case: Case, exc: OSError, retry_at: datetime
+) -> int:
+    """E-mail every active supervisor and admin with an address; returns how many."""
+    people = session.scalars(
+        select(User).where(User.role.in_(ALERTED_ROLES), User.active, User.email.is_not(None))
+    ).all()
+    reason = exc.strerror or errno.errorcode.get(exc.errno or 0, "disk error")
+    text = (
+        f"The evidence of case {case.number} could not be written to {evidence_root(settings)}: "
+        f"{reason}. Nothing partial was kept and the hold stays pending. The seal is tried "
+        f"again at {retry_at:%Y-%m-%d %H:%M:%S} UTC, then with doubling delays of at most "
+        f"{settings.evidence_backoff_max_s:.0f} s, until it is written: free space (or mend "
+        "the disk) on the evidence volume. You are told once until this case's evidence is "
+        "sealed."
+    )
+    for person in people:
+        mail.send(
+            settings,
+            person.email or "",
+            f"Evidence not sealed: case {case.number}",
+            text,
+            link_path=f"/cases/{case.number}",
+        )
+    return len(people)
 
 
 def _bundle(session: Session, settings: Settings, facts: CaseFacts) -> dict[str, bytes]:
