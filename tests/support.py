@@ -48,12 +48,15 @@ class Received:
 
 @dataclass
 class WebhookReceiver:
-    """A platform's webhook endpoint. `fail_next` answers 503 that many times first."""
+    """A platform's webhook endpoint. `fail_next` answers 503 that many times first.
+    `respond`, when set, sees each event first (it may block, to hold a delivery in flight)
+    and returns the status to answer, or None for the default behaviour."""
 
     secret: str | None = None
     fail_next: int = 0
     received: list[Received] = field(default_factory=list)
     attempts: int = 0
+    respond: Callable[[dict], int | None] | None = None
 
     def __post_init__(self) -> None:
         receiver = self
@@ -62,9 +65,12 @@ class WebhookReceiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 receiver.attempts += 1
-                if receiver.fail_next > 0:
+                code = receiver.respond(json.loads(body)) if receiver.respond else None
+                if code is None and receiver.fail_next > 0:
                     receiver.fail_next -= 1
-                    self.send_response(503)
+                    code = 503
+                if code is not None and not 200 <= code < 300:
+                    self.send_response(code)
                     self.end_headers()
                     return
                 receiver.received.append(Received(dict(self.headers.items()), body))

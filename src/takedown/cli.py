@@ -33,6 +33,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 evidence_app = typer.Typer(help="Preserved evidence: export for law enforcement, holds, purge.")
 app.add_typer(evidence_app, name="evidence")
+webhooks_app = typer.Typer(help="Webhook deliveries: the dead-letter list, redrive.")
+app.add_typer(webhooks_app, name="webhooks")
 
 
 def _settings() -> Settings:
@@ -92,11 +94,18 @@ def worker_command() -> None:
 
     from takedown.jobs import Runtime
     from takedown.jobs.worker import run_worker
+    from takedown.matching import MatchEngine
 
     settings = _settings()
     _configure_logging(settings)
     with _database() as db:
-        asyncio.run(run_worker(Runtime(settings=settings, db=db)))
+        # Loaded at start, not on the first job that needs it (a P0 report's propagation).
+        engine = MatchEngine(db.libpq_url()).start()
+        engine.wait_ready()
+        try:
+            asyncio.run(run_worker(Runtime(settings=settings, db=db, engine=engine)))
+        finally:
+            engine.stop()
 
 
 @db_app.command("upgrade")
@@ -159,28 +168,91 @@ def user_add(
 
 
 @audit_app.command("verify")
-def audit_verify(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
-    """Check the whole chain; names the first broken link and exits 1 if there is one."""
-    from takedown.audit import verify
+def audit_verify(
+    witness: Path = typer.Option(
+        None, help="checkpoints an outside witness kept (JSON lines from `audit checkpoint`)"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Check the whole chain and its signed checkpoints; names the first problem and exits
+    1 if there is one. Events committed but not yet chained are chained first."""
+    from takedown.audit import chain_pending, checkpoints, verify
 
-    with _database() as db, db.session() as session:
-        result = verify(session)
+    settings = _settings()
+    with _database() as db:
+        chained = 1
+        while chained:
+            with db.session() as session:
+                chained = chain_pending(session, wait=True)
+        with db.session() as session:
+            result = verify(session)
+            kept = checkpoints.read_witness(witness) if witness else None
+            signed = checkpoints.verify_checkpoints(session, settings.audit_public_key, kept)
+    ok = result.ok and signed.ok
     out = {
-        "ok": result.ok,
+        "ok": ok,
         "events": result.events,
         "first_broken_id": result.first_broken_id,
-        "problem": result.problem,
+        "problem": result.problem or signed.problem,
+        "pending": result.pending,
+        "checkpoints_verified": signed.checked,
     }
     if as_json:
         _emit(out, True)
-    elif result.ok:
-        typer.echo(f"audit chain intact: {result.events} events")
-    else:
+    elif ok:
+        typer.echo(
+            f"audit chain intact: {result.events} events, {signed.checked} signed checkpoints"
+        )
+    elif not result.ok:
         typer.echo(
             f"audit chain BROKEN at event {result.first_broken_id}: {result.problem} "
             f"({result.events} events verified before it)"
         )
-    raise typer.Exit(0 if result.ok else 1)
+    else:
+        typer.echo(f"audit chain checkpoints FAIL: {signed.problem}")
+    raise typer.Exit(0 if ok else 1)
+
+
+@audit_app.command("keygen")
+def audit_keygen(
+    out: Path = typer.Option(..., help="where to write the private key (kept off the database)"),
+) -> None:
+    """Make an Ed25519 signing key for chain checkpoints; prints its public key."""
+    from takedown.audit import checkpoints
+
+    typer.echo(checkpoints.new_key(out))
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the chain's head now; prints the checkpoint as a JSON line for a witness."""
+    from takedown.audit import chain_pending, checkpoints
+
+    settings = _settings()
+    if settings.audit_signing_key_file is None:
+        raise typer.BadParameter("set TAKEDOWN_AUDIT_SIGNING_KEY_FILE first")
+    key = checkpoints.load_key(settings.audit_signing_key_file)
+    with _database() as db:
+        chained = 1
+        while chained:
+            with db.session() as session:
+                chained = chain_pending(session, wait=True)
+        with db.session() as session:
+            row = checkpoints.checkpoint(session, key)
+            latest = row or next(reversed(checkpoints.all_checkpoints(session)), None)
+            if latest is None:
+                raise typer.BadParameter("the audit log is empty: nothing to sign yet")
+            typer.echo(json.dumps(checkpoints.export(latest)))
+
+
+@audit_app.command("checkpoints")
+def audit_checkpoints() -> None:
+    """Export every signed checkpoint, one JSON line each, for an outside witness."""
+    from takedown.audit import checkpoints
+
+    with _database() as db, db.session() as session:
+        for row in checkpoints.all_checkpoints(session):
+            typer.echo(json.dumps(checkpoints.export(row)))
 
 
 @bank_app.command("import")
@@ -340,6 +412,60 @@ def transparency(
     typer.echo(f"{out / 'report.html'}: {sum(fig.notices_by_source.values())} notices")
 
 
+@webhooks_app.command("list")
+def webhooks_list(
+    state: str = typer.Option(
+        None, help="pending, delivered, superseded or dead (the dead letters); unset: all"
+    ),
+    platform: str = typer.Option(None, help="only this platform's (its name)"),
+    limit: int = typer.Option(100, help="at most this many, newest first"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Webhook deliveries, newest first, with their state, attempts and last error."""
+    from takedown.enforcement import list_deliveries
+
+    with _database() as db, db.session() as session:
+        rows = list_deliveries(session, state=state, platform=platform, limit=limit)
+    if as_json:
+        _emit(rows, True)
+        return
+    columns = ("id", "platform", "event", "item", "action_id", "state", "attempts", "last_error")
+    title = f"{len(rows)} {'delivery' if len(rows) == 1 else 'deliveries'}"
+    _table(title + (f" ({state})" if state else ""), columns, rows)
+
+
+@webhooks_app.command("redrive")
+def webhooks_redrive(
+    ids: list[int] = typer.Argument(None, help="delivery ids (from `takedown webhooks list`)"),
+    all_dead: bool = typer.Option(False, "--all-dead", help="every dead delivery"),
+    platform: str = typer.Option(None, help="with --all-dead: only this platform's"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Send dead deliveries again (attempts start over), unless a newer state of the item
+    exists (then they are superseded). Audited."""
+    from takedown.enforcement import redrive
+
+    with _database() as db, db.session() as session:
+        rows = redrive(session, ids or (), all_dead=all_dead, platform=platform, actor="cli")
+    if as_json:
+        _emit(rows, True)
+        return
+    queued = sum(1 for r in rows if r["result"] == "queued")
+    _table(f"{queued} of {len(rows)} queued again", ("id", "result", "state"), rows)
+
+
+def _table(title: str, columns: tuple[str, ...], rows: list[dict]) -> None:  # type: ignore[type-arg]
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")  # wrapped, never cut: ids get copied
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row[c]) for c in columns))
+    Console().print(table)
+
+
 def _emit(data: object, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(data, default=str))
@@ -381,6 +507,22 @@ def bench_sync(
     from takedown.bench.sync import run
 
     _emit(run(n=n, seed=seed, settings=_settings(), keep=keep), as_json)
+
+
+@bench_app.command("load")
+def bench_load(
+    rates: str = typer.Option("10,20,50,100", help="P0 reports per second, one phase each"),
+    seconds: float = typer.Option(10.0, help="length of each phase"),
+    baseline: Path = typer.Option(
+        None, help="another Takedown checkout to load the same way, in the same run"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Reports/s, uploads/s, p50/p99 and P0 report-to-content.restricted lag at several
+    rates against a real `takedown serve` on loopback, and the saturation point."""
+    from takedown.bench.load import run
+
+    _emit(run([float(r) for r in rates.split(",")], seconds, baseline), as_json)
 
 
 @bench_app.command("hash")

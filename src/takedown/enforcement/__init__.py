@@ -1,5 +1,7 @@
-"""Actions on the platform and the signed webhooks that carry them."""
+"""Actions on the platform and the signed webhooks that carry them, in each item's order."""
 
+from takedown.enforcement.deliveries import list_deliveries, redrive
+from takedown.enforcement.models import DELIVERY_STATES
 from takedown.enforcement.service import (
     reinstate_content,
     remove_content,
@@ -9,6 +11,9 @@ from takedown.enforcement.service import (
 )
 
 __all__ = [
+    "DELIVERY_STATES",
+    "list_deliveries",
+    "redrive",
     "reinstate_content",
     "remove_content",
     "restore_content",

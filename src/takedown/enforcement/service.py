@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from takedown import audit
 from takedown.config import Settings
 from takedown.db.base import utcnow
-from takedown.enforcement.models import Action, WebhookDelivery
+from takedown.enforcement.models import PENDING, SUPERSEDED, Action, WebhookDelivery
 from takedown.jobs import enqueue_batched
 from takedown.platforms import Account, ContentItem, get_account, get_platform
 
@@ -110,7 +110,9 @@ def suspend_account(
         subject_id=account.id,
         data=data,
     )
-    _notify(session, account.platform_id, "account.suspended", data, action.id)
+    _notify(
+        session, account.platform_id, "account.suspended", data, action.id, f"account:{account.id}"
+    )
     return True
 
 
@@ -143,41 +145,44 @@ def _act(
         from takedown import legal  # legal builds on enforcement: imported here
 
         data = {**data, "statement_of_reasons": legal.record_statement(session, action, item)}
-    _notify(session, item.platform_id, event, data, action.id)
+    _notify(session, item.platform_id, event, data, action.id, f"content:{item.id}")
 
 
 def _notify(
-    session: Session, platform_id: int, event: str, data: dict[str, object], action_id: int
+    session: Session,
+    platform_id: int,
+    event: str,
+    data: dict[str, object],
+    action_id: int,
+    item_key: str,
 ) -> None:
     """Create the delivery and its job in this transaction: both exist or neither does."""
     platform = get_platform(session, platform_id)
     if not platform.webhook_url:
         return
-    content_id = data.get("content_id")
-    if content_id is not None:
-        # A newer state of the same item makes older undelivered ones wrong: never send
-        # them after it (platforms should also apply only increasing `action_id`s).
-        # SKIP LOCKED: one being delivered right now is older and goes out first anyway;
-        # waiting for it (while this transaction holds the audit lock) would deadlock.
-        stale = session.scalars(
-            select(WebhookDelivery.id)
-            .where(
-                WebhookDelivery.platform_id == platform_id,
-                WebhookDelivery.status == "pending",
-                WebhookDelivery.payload["content_id"].astext == str(content_id),
-            )
-            .with_for_update(skip_locked=True)
-        ).all()
-        if stale:
-            session.execute(
-                update(WebhookDelivery)
-                .where(WebhookDelivery.id.in_(stale))
-                .values(status="superseded")
-            )
+    # A newer state of the item makes its older undelivered events wrong: they are never
+    # sent after it. SKIP LOCKED: one being sent right now is settled by its own attempt
+    # (superseded if it fails, see deliveries.settle) and the new one waits for it in its
+    # own job (deliveries.claim); the action's transaction never waits on a platform.
+    stale = session.scalars(
+        select(WebhookDelivery.id)
+        .where(
+            WebhookDelivery.platform_id == platform_id,
+            WebhookDelivery.item_key == item_key,
+            WebhookDelivery.action_id < action_id,
+            WebhookDelivery.status == PENDING,
+        )
+        .with_for_update(skip_locked=True)
+    ).all()
+    if stale:
+        session.execute(
+            update(WebhookDelivery).where(WebhookDelivery.id.in_(stale)).values(status=SUPERSEDED)
+        )
     delivery = WebhookDelivery(
         message_id=f"msg_{uuid.uuid4().hex}",
         platform_id=platform_id,
         action_id=action_id,
+        item_key=item_key,
         event_type=event,
         payload=data,
         next_attempt_at=utcnow(),

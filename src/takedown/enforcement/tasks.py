@@ -1,4 +1,5 @@
-"""Background jobs of the enforcement room: webhook delivery with back-off."""
+"""Background jobs of the enforcement room: webhook delivery with back-off, in each item's
+order, and alerts when deliveries die or fall behind."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ import httpx
 import procrastinate
 from sqlalchemy import select, update
 
-from takedown import audit
+from takedown import audit, mail
 from takedown.db.base import utcnow
-from takedown.enforcement import webhooks
-from takedown.enforcement.models import WebhookDelivery
-from takedown.enforcement.service import BATCH_TASK, DELIVER_TASK, backoff
+from takedown.enforcement import deliveries, webhooks
+from takedown.enforcement.models import DEAD_INCIDENT, WebhookDelivery, WebhookIncident
+from takedown.enforcement.service import BATCH_TASK, DELIVER_TASK
 from takedown.jobs import enqueue, runtime
 from takedown.platforms import get_platform
 
@@ -29,6 +30,9 @@ def register(app: procrastinate.App) -> None:
     app.task(name=DELIVER_TASK, queue="webhooks")(deliver_webhook)
     sweep = app.task(name="enforcement:sweep_deliveries", queue="maintenance")(sweep_deliveries)
     app.periodic(cron="* * * * *", periodic_id="sweep_deliveries")(sweep)
+    app.task(name=deliveries.ALERT_TASK, queue="maintenance")(alert_webhooks)
+    watch = app.task(name="enforcement:watch_backlog", queue="maintenance")(watch_backlog)
+    app.periodic(cron="* * * * *", periodic_id="watch_webhook_backlog")(watch)
 
 
 def sweep_deliveries(timestamp: int) -> int:
@@ -59,19 +63,19 @@ def sweep_deliveries(timestamp: int) -> int:
 
 
 def deliver_webhooks(delivery_ids: list[int]) -> None:
-    """First attempts of one transaction's webhooks, in parallel."""
+    """First attempts of one transaction's (or one redrive's) webhooks, in parallel; one
+    item's go out in order (deliveries.claim)."""
     with ThreadPoolExecutor(max_workers=min(FAN_OUT, len(delivery_ids))) as pool:
         list(pool.map(deliver_webhook, delivery_ids))
 
 
 def deliver_webhook(delivery_id: int) -> None:
-    """One attempt; on failure the next attempt is enqueued with the failure record."""
+    """One attempt, in its item's order; on failure the next attempt (or the dead letter and
+    its alert) is committed with the failure record."""
     rt = runtime.current()
     with rt.db.session() as session:
-        delivery = session.scalar(
-            select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).with_for_update()
-        )
-        if delivery is None or delivery.status != "pending":
+        delivery = deliveries.claim(session, delivery_id)
+        if delivery is None:
             return
         platform = get_platform(session, delivery.platform_id)
         body = webhooks.body_for(delivery.event_type, delivery.created_at, delivery.payload)
@@ -79,21 +83,29 @@ def deliver_webhook(delivery_id: int) -> None:
             platform.webhook_secret, delivery.message_id, utcnow(), body
         )
         error = _attempt(platform.webhook_url or "", headers, body, rt.settings.webhook_timeout_s)
-        delivery.attempts += 1
-        if error is None:
-            delivery.status = "delivered"
-            delivery.delivered_at = utcnow()
-            delivery.last_error = None
-        else:
-            _schedule_retry(session, delivery, error, rt)
+        outcome = deliveries.settle(session, rt.settings, delivery, error)
+        _log(delivery, outcome, error)
         audit.record(
             session,
-            "webhook.delivered" if error is None else "webhook.attempt_failed",
+            _AUDITED[outcome],
             actor="system",
             subject_type="webhook",
             subject_id=delivery.message_id,
-            data={"event": delivery.event_type, "attempt": delivery.attempts, "error": error},
+            data={
+                "event": delivery.event_type,
+                "delivery_id": delivery.id,
+                "attempt": delivery.attempts,
+                "error": error,
+            },
         )
+
+
+_AUDITED = {
+    "delivered": "webhook.delivered",
+    "retry": "webhook.attempt_failed",
+    "superseded": "webhook.superseded",
+    "dead": "webhook.dead",
+}
 
 
 def _attempt(url: str, headers: dict[str, str], body: str, timeout: float) -> str | None:
@@ -106,29 +118,87 @@ def _attempt(url: str, headers: dict[str, str], body: str, timeout: float) -> st
     return f"HTTP {response.status_code}"
 
 
-def _schedule_retry(session, delivery: WebhookDelivery, error: str, rt: runtime.Runtime) -> None:  # type: ignore[no-untyped-def]
-    delivery.last_error = error
-    if delivery.attempts >= rt.settings.webhook_max_attempts:
-        delivery.status = "failed"
+def _log(delivery: WebhookDelivery, outcome: str, error: str | None) -> None:
+    if outcome == "dead":
         log.error(
-            "webhook %s gave up after %d attempts: %s",
+            "webhook %s is dead after %d attempts: %s",
             delivery.message_id,
             delivery.attempts,
             error,
         )
-        return
-    delivery.next_attempt_at = utcnow() + backoff(rt.settings, delivery.attempts)
-    enqueue(
-        session,
-        DELIVER_TASK,
-        queue="webhooks",
-        scheduled_at=delivery.next_attempt_at,
-        delivery_id=delivery.id,
-    )
-    log.warning(
-        "webhook %s attempt %d failed (%s); retry at %s",
-        delivery.message_id,
-        delivery.attempts,
-        error,
-        delivery.next_attempt_at,
-    )
+    elif outcome == "superseded":
+        log.warning(
+            "webhook %s failed (%s); a newer state of its item goes out instead",
+            delivery.message_id,
+            error,
+        )
+    elif outcome == "retry":
+        log.warning(
+            "webhook %s attempt %d failed (%s); retry at %s",
+            delivery.message_id,
+            delivery.attempts,
+            error,
+            delivery.next_attempt_at,
+        )
+
+
+def watch_backlog(timestamp: int) -> int:
+    """Open (and alert) an incident for each platform whose deliveries are far behind."""
+    rt = runtime.current()
+    with rt.db.session() as session:
+        return len(deliveries.watch_backlog(session, rt.settings))
+
+
+def alert_webhooks(incident_id: int) -> int:
+    """Tell every supervisor and admin, once, that a platform's webhooks are in trouble."""
+    from takedown.people.models import User
+
+    rt = runtime.current()
+    with rt.db.session() as session:
+        incident = session.get(WebhookIncident, incident_id, with_for_update=True)
+        if incident is None or incident.alerted_at is not None:
+            return 0
+        summary = deliveries.incident_summary(session, incident)
+        recipients = [
+            person.email
+            for person in session.scalars(
+                select(User).where(User.role.in_(("supervisor", "admin")), User.active)
+            )
+            if person.email
+        ]
+        subject, text = _alert_text(summary)
+        # Sent before the alert is recorded: a crash in between sends it twice, never not at all.
+        for address in recipients:
+            mail.send(rt.settings, address, subject, text, link_path="/v1/webhooks/dead")
+        incident.alerted_at = utcnow()
+        audit.record(
+            session,
+            "webhook.alerted",
+            actor="system",
+            subject_type="platform",
+            subject_id=incident.platform_id,
+            data={**summary, "emailed": len(recipients) if rt.settings.smtp_host else 0},
+        )
+        return len(recipients)
+
+
+def _alert_text(summary: dict[str, object]) -> tuple[str, str]:
+    platform = summary["platform"]
+    if summary["kind"] == DEAD_INCIDENT:
+        subject = f"Webhooks to {platform} given up"
+        text = (
+            f"A webhook to {platform} failed every attempt and was given up (delivery "
+            f"{summary['first_delivery_id']}). The platform may not know that content was "
+            f"restricted or removed. Dead now: {summary['dead']}; pending: {summary['pending']}. "
+            "See them with `takedown webhooks list --state dead` and send them again with "
+            "`takedown webhooks redrive --all-dead` once the platform answers."
+        )
+    else:
+        subject = f"Webhooks to {platform} are behind"
+        text = (
+            f"The oldest webhook waiting for {platform} was made at "
+            f"{summary['oldest_pending_at']}; {summary['pending']} are pending. The platform "
+            "is not acknowledging them; they keep being retried. See them with "
+            "`takedown webhooks list --state pending`."
+        )
+    return subject, text
