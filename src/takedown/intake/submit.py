@@ -282,12 +282,15 @@ def _protect(
     actor = f"report:{report.id}"
     triage.protect(session, case, allowed, actor=actor, report_id=report.id)
     held_back = copies = 0
-    if engine is not None and allowed:
+    # Copies of what is hidden now, and of what was hidden already (by a bank hold or an
+    # earlier report), join the case within this report's copy cap.
+    spread_from = allowed + [item for item in targets if item.visibility == "restricted"]
+    if engine is not None and spread_from:
         spread = triage.propagate(
             session,
             engine,
             case,
-            allowed,
+            spread_from,
             restrict=True,
             report_id=report.id,
             trust=report.trust,
