@@ -19,6 +19,7 @@ from takedown.platforms import create_platform
 from tests.support import LiveServer, SmtpSink, WebhookReceiver
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+METRICS_TOKEN = "test-metrics-token"
 
 
 @pytest.fixture(scope="session")
@@ -88,6 +89,9 @@ def settings(
         burst_platform_reports=1_000_000,
         pin_max_failures=1_000_000,
         status_lookups_per_hour=1_000_000,
+        login_client_failures=1_000_000,
+        login_user_failures=1_000_000,
+        metrics_token=METRICS_TOKEN,
     )
 
 
@@ -120,6 +124,8 @@ def strict_settings(settings: Settings) -> Settings:
         "burst_platform_reports",
         "pin_max_failures",
         "status_lookups_per_hour",
+        "login_client_failures",
+        "login_user_failures",
     )
     return settings.model_copy(update={n: shipped[n].default for n in names})
 

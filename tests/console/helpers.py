@@ -21,12 +21,21 @@ def make_user(db, role: str, queues: list[str] | None = None, email: str | None 
         return {"username": name, "api_key": new.api_key, "id": new.user.id, "role": role}
 
 
+def post_login(
+    client: httpx.Client, username: str, password: str = PASSWORD, **fields: str
+) -> httpx.Response:
+    """Post the login form as a browser does: with the token of the form it was shown."""
+    form = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert token, form.text[:500]
+    data = {"username": username, "password": password, "csrf": token.group(1), **fields}
+    return client.post("/login", data=data)
+
+
 @contextmanager
 def login(base_url: str, user: dict) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=base_url, timeout=30, follow_redirects=False) as client:
-        r = client.post(
-            "/login", data={"username": user["username"], "password": PASSWORD, "next": "/queue"}
-        )
+        r = post_login(client, user["username"], next="/queue")
         assert r.status_code == 303, r.text
         yield client
 

@@ -18,6 +18,7 @@ from PIL import Image
 from takedown.demo.run import run_demo
 from takedown.legal import dsa, ncmec, transparency
 from takedown.legal.charts import bars, log_bars
+from tests.conftest import METRICS_TOKEN
 from tests.legal.conftest import SCHEMA, XSD
 from tests.legal.helpers import confirm, report, upload
 
@@ -138,8 +139,11 @@ def test_transparency_command_writes_both_files(settings, tmp_path, monkeypatch)
     assert (tmp_path / "report.csv").read_text().startswith("section,name,value")
 
 
+METRICS = {"authorization": f"Bearer {METRICS_TOKEN}"}
+
+
 def _metrics(client) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    response = client.get("/metrics")
+    response = client.get("/metrics", headers=METRICS)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
     samples = {}
@@ -166,6 +170,6 @@ def test_metrics_count_what_happened(client, platform, staff):
         assert after[name] > before.get(name, 0)
     ncmec_total = sum(v for k, v in after.items() if k.startswith("takedown_ncmec_reports_total"))
     assert ncmec_total >= 1
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers=METRICS).text
     for family in ("takedown_cases", "takedown_evidence_holds", "takedown_appeals_total"):
         assert f"# TYPE {family} " in text

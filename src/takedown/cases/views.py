@@ -25,6 +25,21 @@ def find_case(session: Session, ref: str) -> Case:
     return case
 
 
+def item_media(session: Session, case: Case, content_id: int) -> tuple[str, str] | None:
+    """(media_url, media_type) of one item of this case, or None (no such item, no URL)."""
+    from takedown.cases.models import CaseItem
+    from takedown.platforms import ContentItem
+
+    row = session.execute(
+        select(ContentItem.media_url, ContentItem.media_type)
+        .join(CaseItem, CaseItem.content_id == ContentItem.id)
+        .where(CaseItem.case_id == case.id, ContentItem.id == content_id)
+    ).first()
+    if row is None or not row[0]:
+        return None
+    return row[0], row[1]
+
+
 def case_summary(case: Case) -> dict[str, object]:
     return {
         "id": case.id,

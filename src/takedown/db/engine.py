@@ -57,13 +57,13 @@ class Database:
             self.url, pool_size=10, max_overflow=30, pool_timeout=10, **options
         )
         # Rate-limit counts: a count lost in a crash costs nothing, so these commits do not
-        # wait for the disk; a broken connection is dropped by its error, not pinged first.
+        # wait for the disk.
         self.side_engine = create_engine(
             self.url,
             pool_size=2,
             max_overflow=8,
             pool_timeout=5,
-            pool_recycle=300,
+            pool_pre_ping=True,
             connect_args={"connect_timeout": 3, "options": "-c synchronous_commit=off"},
         )
         self._sessions = sessionmaker(

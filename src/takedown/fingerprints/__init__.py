@@ -31,6 +31,7 @@ from takedown.fingerprints.pdq import (
     pdq_distance,
     pdq_match,
 )
+from takedown.fingerprints.preview import blurred_preview
 from takedown.fingerprints.service import (
     Fingerprint,
     hash_bytes,
@@ -68,6 +69,7 @@ __all__ = [
     "TruncatedMedia",
     "UnreadableMedia",
     "best_dihedral_distance",
+    "blurred_preview",
     "bytes_to_hex",
     "digest_bytes",
     "digest_file",

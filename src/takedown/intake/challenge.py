@@ -60,7 +60,9 @@ def verify(session: Session, secret_key: str, bits: int, proof: str | None) -> b
     if len(parts) != 3 or not (parts[0].isascii() and parts[0].isdigit()) or len(solution) > 40:
         return False
     expiry, nonce, mac = int(parts[0]), parts[1], parts[2]
-    if not hmac.compare_digest(mac, _mac(secret_key, expiry, nonce)) or expiry < time.time():
+    if not hmac.compare_digest(mac.encode(), _mac(secret_key, expiry, nonce).encode()):
+        return False
+    if expiry < time.time():
         return False
     digest = hashlib.sha256(f"{challenge}:{solution}".encode()).digest()
     if leading_zero_bits(digest) < bits:

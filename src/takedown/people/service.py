@@ -1,21 +1,24 @@
-"""Staff accounts: roles, queues, passwords (argon2), login sessions, lockout, API keys."""
+"""Staff accounts: roles, queues, passwords (argon2), login sessions and limits, API keys."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import hmac
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2 import PasswordHasher
-from argon2.exceptions import VerificationError
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import audit
+from takedown.config import Settings
+from takedown.db import counters
 from takedown.db.base import utcnow
-from takedown.db.failures import count_failure
 from takedown.errors import Forbidden, InvalidInput, Unauthorized
 from takedown.people.errors import BadLogin, LockedOut
 from takedown.people.models import QUEUES, ROLES, User, WebSession
@@ -33,8 +36,6 @@ DEFAULT_QUEUES = {
     "auditor": list(QUEUES),
     "law_enforcement_liaison": ["child_safety"],
 }
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=12)
 _hasher = PasswordHasher()
 
@@ -103,23 +104,36 @@ def can_see_queue(user: User, queue: str) -> bool:
     return queue in (user.queues or [])
 
 
-def login(session: Session, username: str, password: str) -> tuple[User, str]:
-    """Check a password; a new session (token, returned once) on success. Five failures
-    lock the account for 15 minutes, and a locked account does not say whether the
-    password was right."""
+def login(
+    session: Session, settings: Settings, username: str, password: str, client: str
+) -> tuple[User, str]:
+    """Check a password; a new session (token, returned once) on success.
+
+    Wrong logins count against the client that sent them (`login_client_failures` per
+    `login_window_minutes`, then that client pauses), never against the account: nobody
+    can lock a reviewer out by guessing their name. They also count per username, where
+    past `login_user_failures` each attempt is only slowed (see `login_delay`). An unknown
+    user and a wrong password get the same answer after the same work (an argon2 check)."""
+    window = timedelta(minutes=settings.login_window_minutes)
+    by_client = f"login|client|{client}"
+    if counters.hit(session, by_client, window, 0) >= settings.login_client_failures:
+        raise LockedOut(
+            "Too many failed logins from this connection. Try again later.",
+            field="password",
+            retry_after=_seconds_left(window),
+        )
     user = session.scalar(select(User).where(User.username == username))
-    now = utcnow()
-    if user is None or not user.password_hash or not user.active:
-        _hasher.hash(password)  # same cost whether or not the user exists
-        raise BadLogin("Wrong username or password.", field="password")
-    if user.locked_until and user.locked_until > now:
-        raise LockedOut("Too many failed logins. Try again later.", field="password")
+    usable = user is not None and bool(user.password_hash) and user.active
     try:
-        _hasher.verify(user.password_hash, password)
-    except VerificationError:
-        _fail(session, user, now)
-        raise BadLogin("Wrong username or password.", field="password") from None
-    user.failed_logins, user.locked_until = 0, None
+        _hasher.verify(user.password_hash if usable else _dummy_hash(), password)  # type: ignore[union-attr]
+        right = usable
+    except (VerificationError, InvalidHashError):
+        right = False
+    if not right or user is None:
+        counters.hit(session, by_client, window)
+        counters.hit(session, _username_key(settings, username), window)
+        raise BadLogin("Wrong username or password.", field="password")
+    now = utcnow()
     token = secrets.token_urlsafe(32)
     session.add(
         WebSession(
@@ -139,16 +153,29 @@ def login(session: Session, username: str, password: str) -> tuple[User, str]:
     return user, token
 
 
-def _fail(session: Session, user: User, now) -> None:  # type: ignore[no-untyped-def]
-    count_failure(
-        session,
-        User.failed_logins,
-        User.locked_until,
-        user.id,
-        limit=MAX_FAILED_LOGINS,
-        lock_for=LOCKOUT,
-        now=now,
-    )
+def login_delay(session: Session, settings: Settings, username: str) -> float:
+    """Seconds to wait before checking a login for this username: `login_slow_seconds`
+    once it has had `login_user_failures` wrong logins in the window (from anywhere),
+    else none. It slows a guesser and never shuts out the owner of the name."""
+    window = timedelta(minutes=settings.login_window_minutes)
+    failures = counters.hit(session, _username_key(settings, username), window, 0)
+    return settings.login_slow_seconds if failures >= settings.login_user_failures else 0.0
+
+
+def _username_key(settings: Settings, username: str) -> str:
+    mac = hmac.new(settings.secret_key.encode(), f"login-user|{username}".encode(), "sha256")
+    return f"login|user|{mac.hexdigest()[:32]}"
+
+
+def _seconds_left(window: timedelta) -> int:
+    now = utcnow()
+    return max(int((counters.window_of(now, window) + window - now).total_seconds()), 1)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """An argon2 hash nobody's password matches, so an unknown user costs one verify too."""
+    return _hasher.hash(secrets.token_urlsafe(32))
 
 
 def session_user(session: Session, token: str | None) -> tuple[User, WebSession] | None:

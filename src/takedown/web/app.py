@@ -15,10 +15,11 @@ from fastapi.staticfiles import StaticFiles
 
 from takedown.config import Settings
 from takedown.db import Database, upgrade
+from takedown.fingerprints.service import set_decode_slots
 from takedown.jobs import Runtime, readiness
 from takedown.matching import MatchEngine
-from takedown.web import errors
-from takedown.web.api import appeals, bursts, cases, check, content, reports
+from takedown.web import errors, hardening
+from takedown.web.api import appeals, bursts, cases, check, content, reports, webhooks
 from takedown.web.api import legal as legal_api
 from takedown.web.auth import LoginRequired
 from takedown.web.limits import BodyLimit
@@ -66,14 +67,18 @@ def create_app(
         version="1",
         lifespan=lifespan,
         description="Child-safety report-and-takedown service.",
+        docs_url=None,  # served from local files by hardening.install, not from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
+    set_decode_slots(settings.decode_slots)
     app.add_middleware(
         BodyLimit,
         max_bytes=settings.max_body_bytes,
         upload_bytes=settings.max_upload_bytes,
         upload_paths=UPLOAD_PATHS,
     )
+    hardening.install(app, settings)
     errors.install(app)
     for router in (
         reports.router,
@@ -83,6 +88,7 @@ def create_app(
         bursts.router,
         appeals.router,
         legal_api.router,
+        webhooks.router,
         pages.router,
         staff_pages.router,
         admin_pages.router,

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
 
 from fastapi import Request
 from sqlalchemy.orm import Session
 
 from takedown import people
+from takedown.config import Settings
 from takedown.people import User
 from takedown.people.errors import CsrfFailed
 
 COOKIE = "td_session"
+LOGIN_COOKIE = "td_login"  # the login form's CSRF nonce, before there is a session
 
 
 @dataclass
@@ -57,7 +61,7 @@ def check_csrf(caller: Caller, submitted: str | None) -> None:
     """Form posts from a browser must carry the session's CSRF token."""
     if caller.csrf is None:
         return
-    if not submitted or not hmac.compare_digest(caller.csrf, submitted):
+    if not submitted or not hmac.compare_digest(caller.csrf.encode(), submitted.encode()):
         raise CsrfFailed("The form expired or did not come from this site. Reload and retry.")
 
 
@@ -70,4 +74,33 @@ def set_session_cookie(response, token: str, secure: bool) -> None:  # type: ign
         samesite="strict",
         max_age=int(people.service.SESSION_LIFETIME.total_seconds()),
         path="/",
+    )
+
+
+def login_nonce(request: Request) -> tuple[str, bool]:
+    """The browser's login nonce (from its cookie), or a new one: (nonce, is_new)."""
+    nonce = request.cookies.get(LOGIN_COOKIE, "")
+    if len(nonce) == 43 and nonce.isascii() and nonce.replace("-", "").replace("_", "").isalnum():
+        return nonce, False
+    return secrets.token_urlsafe(32), True
+
+
+def login_csrf(settings: Settings, nonce: str) -> str:
+    """The login form's token: the nonce signed with `secret_key` (a signed double-submit
+    cookie). A cross-site page can make a browser post the form, but cannot read the
+    token, nor forge one for the cookie the browser holds."""
+    mac = hmac.new(settings.secret_key.encode(), f"login-csrf|{nonce}".encode(), hashlib.sha256)
+    return mac.hexdigest()
+
+
+def check_login_csrf(settings: Settings, request: Request, submitted: str) -> None:
+    nonce = request.cookies.get(LOGIN_COOKIE, "")
+    expected = login_csrf(settings, nonce)
+    if not nonce or not hmac.compare_digest(expected.encode(), submitted.encode()):
+        raise CsrfFailed("The form expired or did not come from this site. Reload and retry.")
+
+
+def set_login_cookie(response, nonce: str, secure: bool) -> None:  # type: ignore[no-untyped-def]
+    response.set_cookie(
+        LOGIN_COOKIE, nonce, httponly=True, secure=secure, samesite="strict", path="/login"
     )

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeout
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from takedown.errors import TakedownError
 
@@ -99,13 +100,48 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> JSONResponse:
         log.exception("500 on %s %s", request.method, request.url.path)
-        return JSONResponse(
-            {
-                "error": {
-                    "code": "internal_error",
-                    "message": "Something went wrong on our side. Nothing you sent "
-                    "was acknowledged; please try again.",
-                }
-            },
-            status_code=500,
-        )
+        return internal_error()
+
+
+def internal_error() -> JSONResponse:
+    return JSONResponse(
+        {
+            "error": {
+                "code": "internal_error",
+                "message": "Something went wrong on our side. Nothing you sent "
+                "was acknowledged; please try again.",
+            }
+        },
+        status_code=500,
+    )
+
+
+class KeepAliveOnCrash:
+    """Answer an unexpected exception with the JSON 500 here, and do not re-raise it.
+
+    Starlette's outermost error middleware re-raises after its 500, and uvicorn then closes
+    the connection; caught here, a crash costs the client one answer, not its keep-alive.
+    Once an answer has started, the exception goes on (the connection must then close)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception:
+            if started:
+                raise
+            log.exception("500 on %s %s", scope.get("method"), scope.get("path"))
+            await internal_error()(scope, receive, send)

@@ -14,6 +14,7 @@ from takedown import platforms
 from takedown.db import Database
 from takedown.fingerprints import hash_bytes
 from takedown.matching import MediaQuery, from_fingerprint, from_hashes
+from takedown.web.limits import json_problem
 
 HEX64 = r"^[0-9a-fA-F]{64}$"
 M = TypeVar("M", bound=BaseModel)
@@ -60,11 +61,19 @@ async def read_request(request: Request) -> tuple[dict[str, Any], bytes | None, 
 
 
 def _json(text: str, where: str) -> dict[str, Any]:
+    # A JSON body was checked by BodyLimit already; multipart `metadata` is checked here.
+    problem = json_problem(text.encode("utf-8", "replace"))
+    if problem is not None:
+        raise RequestValidationError([{"loc": (where,), "msg": problem, "type": "json_invalid"}])
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise RequestValidationError(
             [{"loc": (where,), "msg": f"invalid JSON: {exc.msg}", "type": "json_invalid"}]
+        ) from exc
+    except (RecursionError, ValueError) as exc:  # a second net behind json_problem
+        raise RequestValidationError(
+            [{"loc": (where,), "msg": "JSON too deep or too large", "type": "json_invalid"}]
         ) from exc
     if not isinstance(value, dict):
         raise RequestValidationError(

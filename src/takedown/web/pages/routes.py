@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -11,11 +12,12 @@ from pydantic import ValidationError
 from takedown import intake
 from takedown.errors import TakedownError
 from takedown.intake.schemas import ROLE_LABELS, ReportIn
-from takedown.web.clients import client_key
+from takedown.web.clients import client_key, from_other_site
 from takedown.web.deps import DatabaseDep, SettingsDep
 from takedown.web.pages.render import templates
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("takedown.web")
 
 FIELD_LABELS = {
     "content": "Links or ids",
@@ -30,6 +32,12 @@ FIELD_LABELS = {
 # The TAKE IT DOWN Act fieldset: a checkbox and the request's own fields, nested on input.
 TAKE_IT_DOWN_FIELDS = ("tid_signature", "tid_good_faith", "tid_identification")
 FORM_FIELDS = (*FIELD_LABELS, *TAKE_IT_DOWN_FIELDS, "proof_of_work")
+CROSS_SITE = {
+    "field": "content",
+    "label": "Report",
+    "message": "this form was sent from another website's page, so we did not take it and "
+    "nothing was reported. If you want to report something, fill in the form on this page.",
+}
 
 
 def _render_form(
@@ -59,6 +67,10 @@ def report_form(request: Request) -> Response:
 async def submit_report(request: Request, db: DatabaseDep, settings: SettingsDep) -> Response:
     raw = await request.form()
     form = {name: str(raw.get(name) or "") for name in FORM_FIELDS}
+    if from_other_site(settings, request):
+        log.warning("403 POST /report from another site's page (Origin or Referer)")
+        # Not filled in: what another site put in the form is not offered to be sent again.
+        return _render_form(request, dict.fromkeys(FORM_FIELDS, ""), [CROSS_SITE], status=403)
     try:
         data = ReportIn.model_validate(_form_to_input(form))
     except ValidationError as exc:
@@ -96,7 +108,8 @@ def _form_to_input(form: dict[str, str]) -> dict[str, object]:
     data["content"] = [line for line in form["content"].splitlines() if line.strip()]
     if "age_at_time" in data:
         age = form["age_at_time"].strip()
-        data["age_at_time"] = int(age) if age.isascii() and age.isdigit() else age
+        small = age.isascii() and age.isdigit() and len(age) <= 3  # no int of 5,000 digits
+        data["age_at_time"] = int(age) if small else age
     if form.get("take_it_down") == "yes":
         data["take_it_down"] = {
             "signature": form["tid_signature"],

@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from takedown import audit, cases, people, triage
+from takedown import audit, cases, fingerprints, people, triage
 from takedown.cases import claims, clocks, messages
-from takedown.cases.views import case_detail, find_case
+from takedown.cases.views import case_detail, find_case, item_media
+from takedown.config import Settings
+from takedown.db import Database
 from takedown.db.base import utcnow
 from takedown.errors import NotFound, TakedownError
+from takedown.legal import media as media_fetch
 from takedown.people.errors import NotInQueue
-from takedown.web.auth import COOKIE, Caller, check_csrf, page_caller, set_session_cookie
+from takedown.web.auth import (
+    COOKIE,
+    Caller,
+    check_csrf,
+    check_login_csrf,
+    login_csrf,
+    login_nonce,
+    page_caller,
+    set_login_cookie,
+    set_session_cookie,
+)
+from takedown.web.clients import client_key
 from takedown.web.deps import DatabaseDep, SettingsDep
+from takedown.web.hardening import CSP_HEADER, csp
 from takedown.web.pages.render import error_page, page
 
 router = APIRouter(include_in_schema=False)
@@ -29,32 +47,68 @@ def _see(caller: Caller, case: cases.Case) -> None:
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "/queue") -> Response:
-    return page(request, "login.html", {"next": _safe_next(next), "error": None})
+def login_form(request: Request, settings: SettingsDep, next: str = "/queue") -> Response:
+    return _login_page(request, settings, next)
 
 
 @router.post("/login")
-def login(
+async def login(
     request: Request,
     db: DatabaseDep,
     settings: SettingsDep,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/queue",
+    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     try:
+        check_login_csrf(settings, request, csrf)
+    except TakedownError as exc:
+        return _login_page(request, settings, next, exc, username)
+    name, client = username.strip(), client_key(settings, request)
+    # A username guessed too often is slowed here, on the event loop: no thread waits.
+    delay = await run_in_threadpool(_login_delay, db, settings, name)
+    if delay:
+        await asyncio.sleep(delay)
+
+    def work() -> str:
         with db.session() as session:
             people.logout(session, request.cookies.get(COOKIE))  # no session fixation
-            _user, token = people.login(session, username.strip(), password)
+            return people.login(session, settings, name, password, client)[1]
+
+    try:
+        token = await run_in_threadpool(work)
     except TakedownError as exc:
-        return page(
-            request,
-            "login.html",
-            {"next": _safe_next(next), "error": exc.message, "username": username},
-            status=exc.status,
-        )
+        return _login_page(request, settings, next, exc, username)
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_session_cookie(response, token, secure=settings.public_url.startswith("https://"))
+    return response
+
+
+def _login_delay(db: Database, settings: Settings, username: str) -> float:
+    with db.session() as session:
+        return people.login_delay(session, settings, username)
+
+
+def _login_page(
+    request: Request,
+    settings: Settings,
+    next: str,
+    error: TakedownError | None = None,
+    username: str = "",
+) -> Response:
+    nonce, new = login_nonce(request)
+    context = {
+        "next": _safe_next(next),
+        "error": error.message if error else None,
+        "username": username,
+        "csrf": login_csrf(settings, nonce),
+    }
+    response = page(request, "login.html", context, status=error.status if error else 200)
+    if error is not None:
+        response.headers.update(error.headers())
+    if new:
+        set_login_cookie(response, nonce, secure=settings.public_url.startswith("https://"))
     return response
 
 
@@ -178,7 +232,67 @@ def _case_view(
                 [claims.holder(case), *(d["reviewer_id"] for d in detail["decisions"])],
             ),
         }
-        return page(request, "case.html", context, status=status)
+        response = page(request, "case.html", context, status=status)
+    if revealed is not None:
+        shown = next((i for i in detail["items"] if i["id"] == revealed), None)
+        source = _media_source(shown["media_url"] if shown else None)
+        response.headers[CSP_HEADER] = csp(img=source, media=source)
+    return response
+
+
+_HOST = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+
+
+def _media_source(url: str | None) -> list[str]:
+    """The CSP source that lets the one revealed item load: its origin (a `data:` URL is
+    allowed already for images, and named for video); nothing for anything odd."""
+    if not url:
+        return []
+    if url[:5].lower() == "data:":
+        return ["data:"]
+    parts = urlsplit(url)
+    if parts.scheme.lower() in ("http", "https") and _HOST.fullmatch(parts.netloc):
+        return [f"{parts.scheme.lower()}://{parts.netloc}"]
+    return []
+
+
+@router.get("/cases/{ref}/items/{item_id}/preview")
+async def item_preview(
+    request: Request, ref: str, item_id: int, db: DatabaseDep, settings: SettingsDep
+) -> Response:
+    """A small blurred (and greyscale, per the reviewer's settings) JPEG of an image item,
+    made here from the platform's media through the SSRF-safe fetcher: the page shows it
+    until a logged reveal, and the browser never gets the full picture before that."""
+
+    def find() -> tuple[tuple[str, str] | None, dict[str, bool]]:
+        with db.session() as session:
+            caller = page_caller(session, request)
+            case = find_case(session, ref)
+            _see(caller, case)
+            return item_media(session, case, item_id), people.media_defaults(caller.user)
+
+    try:
+        found, prefs = await run_in_threadpool(find)
+    except TakedownError as exc:
+        return Response(status_code=exc.status)
+    if found is None or found[1] != "image":
+        return Response(status_code=404)
+    data = await run_in_threadpool(
+        media_fetch.load,
+        found[0],
+        settings.max_upload_bytes,
+        timeout=10.0,
+        allow_private=settings.media_fetch_private_hosts,
+    )
+    if data is None:
+        return Response(status_code=404)
+    try:
+        jpeg = await run_in_threadpool(
+            fingerprints.blurred_preview, data, blur=prefs["blur"], greyscale=prefs["greyscale"]
+        )
+    except fingerprints.FingerprintError:
+        return Response(status_code=404)
+    return Response(jpeg, media_type="image/jpeg")
 
 
 @router.post("/cases/{ref}/claim")
@@ -266,7 +380,7 @@ async def message(request: Request, ref: str, db: DatabaseDep, settings: Setting
                         case,
                         text,
                         actor=f"user:{caller.user.username}",
-                        report_id=int(to) if to.isascii() and to.isdigit() else 0,
+                        report_id=int(to) if to.isascii() and to.isdigit() and len(to) < 10 else 0,
                     )
             except TakedownError as exc:
                 return _case_view(request, ref, db, error=exc.message, status=exc.status)
