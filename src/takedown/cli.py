@@ -516,13 +516,16 @@ def bench_load(
     baseline: Path = typer.Option(
         None, help="another Takedown checkout to load the same way, in the same run"
     ),
+    workers: int = typer.Option(
+        1, help="`takedown worker` processes beside `serve --no-worker` (0: serve's own)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Reports/s, uploads/s, p50/p99 and P0 report-to-content.restricted lag at several
     rates against a real `takedown serve` on loopback, and the saturation point."""
     from takedown.bench.load import run
 
-    _emit(run([float(r) for r in rates.split(",")], seconds, baseline), as_json)
+    _emit(run([float(r) for r in rates.split(",")], seconds, baseline, workers), as_json)
 
 
 @bench_app.command("hash")

@@ -154,12 +154,19 @@ def _env(source: Path | None, url: str, workdir: Path) -> dict[str, str]:
 
 
 @contextmanager
-def _serve(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+def _serve(env: dict[str, str], port: int, workers: int) -> Iterator[subprocess.Popen[bytes]]:
+    """`takedown serve` (with its own worker when `workers` is 0, else beside that many
+    `takedown worker` processes: the web and worker processes the architecture scales)."""
+    command = [sys.executable, "-m", "takedown.cli", "serve", "--port", str(port)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "takedown.cli", "serve", "--port", str(port)],
-        env=env,
-        start_new_session=True,
+        [*command, "--no-worker"] if workers else command, env=env, start_new_session=True
     )
+    others = [
+        subprocess.Popen(
+            [sys.executable, "-m", "takedown.cli", "worker"], env=env, start_new_session=True
+        )
+        for _ in range(workers)
+    ]
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -174,8 +181,10 @@ def _serve(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
     finally:
         import signal
 
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=60)
+        for p in (proc, *others):
+            os.killpg(p.pid, signal.SIGTERM)
+        for p in (proc, *others):
+            p.wait(timeout=60)
 
 
 def _platform(env: dict[str, str], webhook_url: str) -> str:
@@ -282,7 +291,7 @@ def _uploads(base: str, key: str, seconds: float) -> dict[str, object]:
 
 
 def measure(
-    source: Path | None, rates: list[float], seconds: float, console: Console
+    source: Path | None, rates: list[float], seconds: float, console: Console, workers: int
 ) -> dict[str, object]:
     """One server (this code, or the checkout at `source`) under every rate in turn."""
     with tempfile.TemporaryDirectory(prefix="takedown-load-") as tmp, _postgres(Path(tmp)) as url:
@@ -291,7 +300,7 @@ def measure(
         try:
             key = _platform(env, receiver.url)
             port = free_port()
-            with _serve(env, port):
+            with _serve(env, port, workers):
                 base = f"http://127.0.0.1:{port}"
                 phases = []
                 for rate in rates:
@@ -305,17 +314,20 @@ def measure(
     return {"phases": phases, "saturation_rate": max(sustained, default=0), **uploads}
 
 
-def run(rates: list[float], seconds: float, baseline: Path | None = None) -> dict[str, object]:
+def run(
+    rates: list[float], seconds: float, baseline: Path | None = None, workers: int = 1
+) -> dict[str, object]:
     if sum(rates) * seconds * (2 if baseline else 1) > MAX_REQUESTS:
         raise ValueError(f"that load sends more than {MAX_REQUESTS} reports; lower it")
     console = Console(stderr=True)
     result: dict[str, object] = {
         "machine": {"cores": os.cpu_count(), "load_average_before": os.getloadavg()},
         "seconds_per_rate": seconds,
-        "takedown": measure(None, rates, seconds, console),
+        "worker_processes": workers,
+        "takedown": measure(None, rates, seconds, console, workers),
     }
     if baseline is not None:
-        base = measure(baseline, rates, seconds, console)
+        base = measure(baseline, rates, seconds, console, workers)
         result["baseline"] = {"source": str(baseline), **base}
         mine, theirs = result["takedown"], base
         result["saturation_ratio"] = (

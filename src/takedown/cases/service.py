@@ -108,9 +108,7 @@ def item_of(session: Session, case: Case, content_id: int) -> CaseItem | None:
     )
 
 
-def items_by_content(
-    session: Session, case: Case, content_ids: list[int]
-) -> dict[int, CaseItem]:
+def items_by_content(session: Session, case: Case, content_ids: list[int]) -> dict[int, CaseItem]:
     rows = session.scalars(
         select(CaseItem).where(CaseItem.case_id == case.id, CaseItem.content_id.in_(content_ids))
     )
