@@ -167,6 +167,16 @@ def user_add(
     _emit(out, as_json)
 
 
+def _chain_all(db) -> None:  # type: ignore[no-untyped-def]
+    """Link every committed audit event before reading the chain (no worker may be up)."""
+    from takedown.audit import chain_pending
+
+    chained = 1
+    while chained:
+        with db.session() as session:
+            chained = chain_pending(session, wait=True)
+
+
 @audit_app.command("verify")
 def audit_verify(
     witness: Path = typer.Option(
@@ -176,14 +186,11 @@ def audit_verify(
 ) -> None:
     """Check the whole chain and its signed checkpoints; names the first problem and exits
     1 if there is one. Events committed but not yet chained are chained first."""
-    from takedown.audit import chain_pending, checkpoints, verify
+    from takedown.audit import checkpoints, verify
 
     settings = _settings()
     with _database() as db:
-        chained = 1
-        while chained:
-            with db.session() as session:
-                chained = chain_pending(session, wait=True)
+        _chain_all(db)
         with db.session() as session:
             result = verify(session)
             kept = checkpoints.read_witness(witness) if witness else None
@@ -226,17 +233,14 @@ def audit_keygen(
 @audit_app.command("checkpoint")
 def audit_checkpoint() -> None:
     """Sign the chain's head now; prints the checkpoint as a JSON line for a witness."""
-    from takedown.audit import chain_pending, checkpoints
+    from takedown.audit import checkpoints
 
     settings = _settings()
     if settings.audit_signing_key_file is None:
         raise typer.BadParameter("set TAKEDOWN_AUDIT_SIGNING_KEY_FILE first")
     key = checkpoints.load_key(settings.audit_signing_key_file)
     with _database() as db:
-        chained = 1
-        while chained:
-            with db.session() as session:
-                chained = chain_pending(session, wait=True)
+        _chain_all(db)
         with db.session() as session:
             row = checkpoints.checkpoint(session, key)
             latest = row or next(reversed(checkpoints.all_checkpoints(session)), None)
