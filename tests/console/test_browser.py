@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw
 
 from tests.console.helpers import PASSWORD, make_user
 from tests.e2e.helpers import post_content, uid
+from tests.support import wait_for
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -145,9 +146,7 @@ def test_victim_reports_reviewer_confirms_victim_sees_outcome(
     # page names no media URL: nothing to unblur with the developer tools.
     image = console.locator("td.media img.preview").first
     assert "/preview" in image.get_attribute("src")
-    console.wait_for_function(
-        "el => el.complete && el.naturalWidth > 0", arg=image.element_handle()
-    )
+    wait_for(lambda: image.evaluate("el => el.complete && el.naturalWidth > 0"), what="preview")
     assert image.evaluate("el => el.naturalWidth") == 160
     assert "data:image" not in console.content()
     console.screenshot(path=SHOTS / "case.png", full_page=True)
@@ -203,7 +202,7 @@ def test_revealing_media_is_a_logged_click(browser, live, db, platform):
     page.wait_for_selector("td.media img.revealed")
     revealed = page.locator("td.media img.revealed").first
     assert revealed.get_attribute("src").startswith("data:image/png")
-    page.wait_for_function("el => el.complete", arg=revealed.element_handle())
+    wait_for(lambda: revealed.evaluate("el => el.complete"), what="the revealed media")
     assert revealed.evaluate("el => el.naturalWidth") == 64  # the media itself, allowed by CSP
     with db.session() as session:
         case = find_case(session, case_number)

@@ -15,6 +15,7 @@ from takedown.platforms import ContentItem
 from takedown.web.live import LiveServer
 from tests.console.test_browser import browser  # noqa: F401  (the fixture)
 from tests.e2e.helpers import post_content, uid
+from tests.support import wait_for
 
 BITS = 10
 
@@ -100,7 +101,7 @@ def test_the_report_form_does_the_work_in_the_browser(browser, pow_server, platf
     page = browser.new_page(extra_http_headers=_who())
     try:
         page.goto(f"{pow_server.url}/report")
-        page.wait_for_function("document.getElementById('f-pow').value.includes(':')")
+        wait_for(lambda: ":" in page.input_value("#f-pow"), what="the proof of work")
         page.fill("#f-content", post)
         page.check("input[name=reporter_role][value=platform_user]")
         page.check("input[name=minor_depicted][value=yes]")
