@@ -96,39 +96,32 @@ def _join_as_copy(
 ) -> None:
     case, anchor = found
     result.case_number = case.number
-    if anchor.state == "confirmed":
-        cases.add_items(
-            session,
-            case,
-            [item],
-            "copy",
-            source_id=original.id,
-            distance=distance,
-            state="confirmed",
-        )
+    confirmed = anchor.state == "confirmed"
+    held = anchor.state in PROTECTING and original.visibility == "restricted"
+    look = held and (
+        anchor.needs_look
+        or (case.credibility >= RANK_BARE and item.author_id != original.author_id)
+    )
+    cases.add_items(
+        session,
+        case,
+        [item],
+        "copy",
+        source_id=original.id,
+        distance=distance,
+        needs_look=look,
+        state="confirmed" if confirmed else "open",
+    )
+    if confirmed:
         _block(session, item, result, case_id=case.id)
-    elif anchor.state in PROTECTING and original.visibility == "restricted":
-        look = anchor.needs_look or (
-            case.credibility >= RANK_BARE and item.author_id != original.author_id
-        )
-        cases.add_items(
-            session,
-            case,
-            [item],
-            "copy",
-            source_id=original.id,
-            distance=distance,
-            needs_look=look,
-        )
+    elif held:
         enforcement.restrict_content(
             session, item, case_id=case.id, actor="system", reason="copy of media under review"
         )
-        held = cases.item_of(session, case, item.id)
-        if held is not None:
-            held.hidden_by_report_id = anchor.hidden_by_report_id
+        row = cases.item_of(session, case, item.id)
+        if row is not None:
+            row.hidden_by_report_id = anchor.hidden_by_report_id
         result.verdict = "hold" if result.verdict == "allow" else result.verdict
-    else:
-        cases.add_items(session, case, [item], "copy", source_id=original.id, distance=distance)
 
 
 def _block(
