@@ -16,7 +16,8 @@ from takedown.jobs import enqueue, runtime
 from takedown.triage.protection import BURST_ALERT_TASK
 
 RESWEEP_TASK = "triage:resweep"
-RESWEEP_AFTER = timedelta(seconds=1)  # past one follow cycle of every process's index
+RESWEEP_AFTER = timedelta(seconds=1)
+BURST_MAIL_QUIET = timedelta(minutes=10)  # past one follow cycle of every process's index
 
 
 def register(app: procrastinate.App) -> None:
@@ -99,7 +100,16 @@ def alert_burst(burst_id: int) -> int:
         burst = session.get(cases.Burst, burst_id, with_for_update=True)
         if burst is None or burst.alerted_at is not None:
             return 0
+        # Anyone can start bursts against many accounts: one e-mail per quiet period at
+        # most; the others are in the console's burst list all the same.
+        recent = session.scalar(
+            select(func.count())
+            .select_from(cases.Burst)
+            .where(cases.Burst.alerted_at > utcnow() - BURST_MAIL_QUIET)
+        )
         burst.alerted_at = utcnow()
+        if recent:
+            return 0
         supervisors = session.scalars(
             select(User).where(User.role.in_(("supervisor", "admin")), User.active)
         ).all()
