@@ -4,12 +4,9 @@ delivery resumes by itself."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -20,6 +17,7 @@ from takedown.config import Settings
 from takedown.db import Database, upgrade
 from takedown.platforms import create_platform
 from tests.e2e.helpers import post_content, report, uid
+from tests.e2e.test_crash import serve
 from tests.support import WebhookReceiver, free_port, wait_for
 
 
@@ -37,6 +35,14 @@ def own_postgres(tmp_path: Path) -> Iterator[object]:
     engine.dispose()
     yield server
     server.stop()
+
+
+@contextmanager
+def receiver_closed(receiver: WebhookReceiver) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        receiver.close()
 
 
 def _readyz(base: str) -> httpx.Response | None:
@@ -58,20 +64,7 @@ def test_a_database_restart_heals_by_itself(own_postgres, tmp_path):
     db.close()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "TAKEDOWN_DATABASE_URL": url,
-        "TAKEDOWN_DATA_DIR": str(tmp_path / "data"),
-        "TAKEDOWN_WEBHOOK_BACKOFF_BASE_S": "0.2",
-        "TAKEDOWN_WEBHOOK_BACKOFF_MAX_S": "1",
-        "TAKEDOWN_LOG_LEVEL": "WARNING",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "takedown.cli", "serve", "--port", str(port)],
-        env=env,
-        start_new_session=True,
-    )
-    try:
+    with serve(settings, port), receiver_closed(receiver):
         wait_for(
             lambda: (r := _readyz(base)) is not None and r.status_code == 200,
             timeout=90,
@@ -116,7 +109,3 @@ def test_a_database_restart_heals_by_itself(own_postgres, tmp_path):
             what="webhooks after the restart",
         )
         receiver.verify_all()
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-        receiver.close()
