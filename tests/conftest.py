@@ -13,13 +13,16 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from takedown.config import Settings
-from takedown.db import Database, upgrade
+from takedown.db import Database
+from takedown.db.roles import ensure_login_role
 from takedown.people import create_user
 from takedown.platforms import create_platform
 from tests.support import LiveServer, SmtpSink, WebhookReceiver
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 METRICS_TOKEN = "test-metrics-token"
+SERVICE_ROLE = "takedown_service_test"
+SERVICE_PASSWORD = "service-test-password"
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +44,7 @@ def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with engine.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
+    ensure_login_role(admin, SERVICE_ROLE, password=SERVICE_PASSWORD)
     yield _with_database(_sa(admin), name)
     if server is not None:
         server.stop()
@@ -48,6 +52,12 @@ def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def _sa(url: str) -> str:
     return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def _as_service(url: str) -> str:
+    """The same database, as the service's role (it owns no table)."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{SERVICE_ROLE}:{SERVICE_PASSWORD}@{rest.partition('@')[2]}"
 
 
 def _with_database(url: str, name: str) -> str:
@@ -73,7 +83,9 @@ def settings(
         media_fetch_private_hosts=True,  # the tests' fake media server is on loopback
         smtp_port=smtp_sink.port,
         environment="test",
-        database_url=pg_url,
+        # The service connects as a role that owns no table; migrations as the owner.
+        database_url=_as_service(pg_url),
+        migrate_database_url=pg_url,
         data_dir=tmp_path_factory.mktemp("data"),
         webhook_backoff_base_s=0.2,
         webhook_backoff_max_s=1.0,
@@ -98,7 +110,7 @@ def settings(
 @pytest.fixture(scope="session")
 def db(settings: Settings) -> Iterator[Database]:
     database = Database(settings).open()
-    upgrade(database.engine)
+    database.migrate()
     yield database
     database.close()
 
@@ -181,10 +193,28 @@ def reviewers(db: Database) -> list[str]:
 @pytest.fixture
 def db_session(db: Database):  # type: ignore[no-untyped-def]
     """A session inside a transaction that is rolled back at the end of the test."""
+    assert db.engine is not None
+    yield from _rolled_back(db.engine)
+
+
+@pytest.fixture(scope="session")
+def owner_engine(db: Database):  # type: ignore[no-untyped-def]
+    """The tables' owner: what a database administrator can do, for the tamper tests."""
+    engine = create_engine(db.owner_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def dba_session(owner_engine):  # type: ignore[no-untyped-def]
+    """As db_session, but as the tables' owner."""
+    yield from _rolled_back(owner_engine)
+
+
+def _rolled_back(engine):  # type: ignore[no-untyped-def]
     from sqlalchemy.orm import Session
 
-    assert db.engine is not None
-    with db.engine.connect() as conn:
+    with engine.connect() as conn:
         outer = conn.begin()
         session = Session(bind=conn, join_transaction_mode="create_savepoint")
         try:

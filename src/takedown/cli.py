@@ -51,13 +51,13 @@ def _configure_logging(settings: Settings) -> None:
 
 @contextmanager
 def _database() -> Iterator[Database]:
-    from takedown.db import Database, upgrade
+    from takedown.db import Database
     from takedown.errors import TakedownError
 
     settings = _settings()
     db = Database(settings).open()
     try:
-        upgrade(db.engine)
+        db.migrate()
         yield db
     except TakedownError as exc:
         typer.echo(f"error: {exc.code}: {exc.message}", err=True)

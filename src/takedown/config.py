@@ -26,7 +26,15 @@ class Settings(BaseSettings):
         "development", description="development, test or production (any case)"
     )
     database_url: str | None = Field(
-        None, description="PostgreSQL URL; unset starts an embedded PostgreSQL under data_dir"
+        None,
+        description="PostgreSQL URL the service connects with (a role that owns no table); "
+        "unset starts an embedded PostgreSQL under data_dir",
+    )
+    migrate_database_url: str | None = Field(
+        None,
+        description="PostgreSQL URL of the tables' owner, for migrations and grants; unset "
+        "means database_url's role owns the tables (then nothing stops it disabling the "
+        "audit triggers: /readyz says so)",
     )
     data_dir: Path = Field(default_factory=_default_data_dir, description="where state lives")
     secret_key: str = Field(DEV_SECRET, description="signs sessions and derives PIN hashes")

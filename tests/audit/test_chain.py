@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 from takedown import audit
 
 
-def test_chain_verifies_and_names_the_first_broken_link(db_session):
+def test_chain_verifies_and_names_the_first_broken_link(dba_session):
+    db_session = dba_session
     events = [
         audit.record(
             db_session, "test.event", actor="t", subject_type="case", subject_id=i, data={"n": i}
@@ -29,7 +30,8 @@ def test_chain_verifies_and_names_the_first_broken_link(db_session):
     assert result.problem == "hash does not match event contents"
 
 
-def test_a_removed_event_breaks_the_chain(db_session):
+def test_a_removed_event_breaks_the_chain(dba_session):
+    db_session = dba_session
     events = [
         audit.record(db_session, "test.event", actor="t", subject_type="case", subject_id=i)
         for i in range(4)
@@ -43,12 +45,19 @@ def test_a_removed_event_breaks_the_chain(db_session):
 
 
 @pytest.mark.parametrize(
-    "statement", ["UPDATE audit_events SET actor = 'x'", "DELETE FROM audit_events"]
+    "statement",
+    ["UPDATE audit_events SET actor = 'x'", "DELETE FROM audit_events", "TRUNCATE audit_events"],
 )
-def test_the_log_refuses_changes(db_session, statement):
-    audit.record(db_session, "test.event", actor="t", subject_type="case", subject_id=1)
-    with pytest.raises(DBAPIError, match="append-only"):
-        db_session.execute(text(statement))
+@pytest.mark.parametrize(
+    ("who", "refusal"),
+    # The owner is stopped by the triggers; the service's role has no right to try.
+    [("dba_session", "append-only"), ("db_session", "permission denied")],
+)
+def test_the_log_refuses_changes(request, statement, who, refusal):
+    session = request.getfixturevalue(who)
+    audit.record(session, "test.event", actor="t", subject_type="case", subject_id=1)
+    with pytest.raises(DBAPIError, match=refusal):
+        session.execute(text(statement))
 
 
 def test_writers_take_no_lock_and_the_chainer_links_in_commit_order(db):

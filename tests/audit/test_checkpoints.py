@@ -36,7 +36,8 @@ def test_an_intact_chain_passes_with_its_witness(db_session, key):
     assert audit.verify(db_session).ok
 
 
-def test_a_rewritten_and_rechained_log_is_caught(db_session, key):
+def test_a_rewritten_and_rechained_log_is_caught(dba_session, key):
+    db_session = dba_session
     events, kept = _signed_log(db_session, key)
     # The owner's attack: change an event, then recompute every link so the chain is whole.
     db_session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
@@ -55,7 +56,8 @@ def test_a_rewritten_and_rechained_log_is_caught(db_session, key):
     assert not result.ok and "rewritten" in (result.problem or "")
 
 
-def test_a_removed_checkpoint_is_caught_by_the_witness(db_session, key):
+def test_a_removed_checkpoint_is_caught_by_the_witness(dba_session, key):
+    db_session = dba_session
     _, kept = _signed_log(db_session, key)
     db_session.execute(text("DELETE FROM audit_checkpoints"))
     result = checkpoints.verify_checkpoints(db_session, key[1], [kept])

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from takedown.config import Settings
-from takedown.db import Database, upgrade
+from takedown.db import Database
 from takedown.platforms import create_platform
 from tests.e2e.helpers import post_content, report, uid
 from tests.e2e.test_crash import serve
@@ -56,7 +56,7 @@ def test_a_database_restart_heals_by_itself(own_postgres, tmp_path):
     url = own_postgres.sqlalchemy_url("takedown")  # type: ignore[attr-defined]
     settings = Settings(environment="test", database_url=url, data_dir=tmp_path / "data")
     db = Database(settings).open()
-    upgrade(db.engine)
+    db.migrate()
     receiver = WebhookReceiver()
     with db.session() as session:
         new = create_platform(session, uid("platform"), receiver.url)

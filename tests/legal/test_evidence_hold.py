@@ -54,3 +54,22 @@ def test_only_the_cases_queue_may_extend_its_hold(sealed, client, db):  # noqa: 
     admin = make_user(db, "admin", queues=[])  # an admin sees every queue
     later = (sealed["hold"].held_until + timedelta(days=60)).isoformat()
     assert _hold(client, sealed["number"], admin["api_key"], later).status_code == 200
+
+
+def test_the_cli_keeps_the_same_ten_year_bound(sealed, staff, settings, monkeypatch):  # noqa: F811
+    from typer.testing import CliRunner
+
+    from takedown.cli import app as cli
+
+    monkeypatch.setenv("TAKEDOWN_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("TAKEDOWN_DATA_DIR", str(settings.data_dir))
+    who = staff["law_enforcement_liaison"][0]
+
+    def extend(until: datetime):  # type: ignore[no-untyped-def]
+        args = ["evidence", "extend", sealed["number"], "--until", until.strftime("%Y-%m-%d")]
+        return CliRunner().invoke(cli, [*args, "--reason", "HSI request", "--as", who])
+
+    far = extend(datetime.now(UTC) + timedelta(days=3700))
+    assert far.exit_code == 2 and "hold_too_long" in far.output, far.output
+    near = extend(datetime.now(UTC) + timedelta(days=3600))
+    assert near.exit_code == 0 and "held until" in near.output, near.output

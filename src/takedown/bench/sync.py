@@ -19,7 +19,7 @@ from rich.console import Console
 
 from takedown.bench.match import machine
 from takedown.config import Settings
-from takedown.db import Database, upgrade
+from takedown.db import Database
 from takedown.matching import MatchEngine, create_bank, sync
 from takedown.matching.engine import FollowedIndex
 
@@ -29,7 +29,7 @@ FOLLOW_TRIALS = 5
 def run(n: int, seed: int, settings: Settings, keep: bool = False) -> dict[str, object]:
     console = Console(stderr=True)
     db = Database(settings).open()
-    upgrade(db.engine)
+    db.migrate()
     try:
         with db.session() as session:
             bank_id = create_bank(

@@ -22,10 +22,10 @@ class EmbeddedPostgres:
     uri: str
     system_user: str | None
 
-    def sqlalchemy_url(self, database: str = "postgres") -> str:
+    def sqlalchemy_url(self, database: str = "postgres", user: str = "postgres") -> str:
         # uri looks like postgresql://postgres:@/postgres?host=/socket/dir
         _base, _, query = self.uri.partition("?")
-        return f"postgresql+psycopg://postgres@/{database}?{query}"
+        return f"postgresql+psycopg://{user}@/{database}?{query}"
 
     def stop(self) -> None:
         if not self.started_here:

@@ -6,10 +6,13 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from takedown.config import Settings
+from takedown.db.migrate import upgrade
+from takedown.db.roles import EMBEDDED_SERVICE_ROLE, ensure_login_role, grant_service
 
 SIDE_ENGINE = "side_engine"
 
@@ -33,11 +36,36 @@ class Database:
 
     @property
     def url(self) -> str:
+        """Where the service connects: a role that owns no table."""
+        if self.settings.database_url:
+            return _sqlalchemy_url(self.settings.database_url)
+        if self._embedded is None:
+            raise RuntimeError("database not opened")
+        return self._embedded.sqlalchemy_url("takedown", user=EMBEDDED_SERVICE_ROLE)
+
+    @property
+    def owner_url(self) -> str:
+        """The tables' owner, for migrations and grants."""
+        if self.settings.migrate_database_url:
+            return _sqlalchemy_url(self.settings.migrate_database_url)
         if self.settings.database_url:
             return _sqlalchemy_url(self.settings.database_url)
         if self._embedded is None:
             raise RuntimeError("database not opened")
         return self._embedded.sqlalchemy_url("takedown")
+
+    def migrate(self) -> None:
+        """Apply every migration as the owner, then grant the service role its rows."""
+        owner = create_engine(self.owner_url, poolclass=NullPool)
+        try:
+            upgrade(owner)
+            service = make_url(self.url).username
+            with owner.connect() as conn:
+                if service and service != conn.exec_driver_sql("SELECT current_user").scalar():
+                    grant_service(conn, service)
+                    conn.commit()
+        finally:
+            owner.dispose()
 
     def open(self) -> Database:
         if not self.settings.database_url and self._embedded is None:
@@ -47,6 +75,7 @@ class Database:
 
                 self._embedded = embedded.start(self.settings.pgdata_dir)
                 embedded.ensure_database(self._embedded, "takedown")
+                ensure_login_role(self._embedded.uri, EMBEDDED_SERVICE_ROLE)
         # As many connections as the web server's 40 worker threads, so no request waits on
         # another for a connection; short side writes (counters) have a pool of their own,
         # so a request holding its connection never waits for a second one from the same pool.

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from takedown.config import Settings
-from takedown.db import Database, upgrade
+from takedown.db import Database
 from takedown.db.base import utcnow
 from takedown.demo.legal_outputs import fake_cybertipline, wait_for_filing, write_outputs
 from takedown.demo.platform_sim import SimPlatform
@@ -46,7 +46,7 @@ def demo_service(settings: Settings, console: Console) -> Iterator[DemoService]:
     db = Database(settings)
     with console.status("starting PostgreSQL and the service"):
         db.open()
-        upgrade(db.engine)
+        db.migrate()
     # NCMEC is a local fake that follows the documented API: the demo never contacts NCMEC.
     fake_ncmec, settings = fake_cybertipline(settings)
     try:

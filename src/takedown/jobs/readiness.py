@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text
 from takedown.config import Settings
 from takedown.db import Database
 from takedown.db.base import utcnow
+from takedown.db.roles import owns_audit_log
 from takedown.jobs import health
 from takedown.matching.engine import MatchEngine
 
@@ -38,7 +39,23 @@ def checks(
     if out[0].ok:
         out.append(_workers(db, in_process_worker))
         out.append(_backlog(db, settings))
+        out.append(_audit_role(db, settings))
     return out
+
+
+def _audit_role(db: Database, settings: Settings) -> Check:
+    """Whether the service's own role could switch the audit log's triggers off. Only a
+    production service is unready for it; elsewhere it is said and tolerated."""
+    with db.session() as session:
+        owner = owns_audit_log(session.connection())
+    if not owner:
+        return Check("audit_role", True, "the service's role owns no table")
+    detail = (
+        "the service connects as the tables' owner and could disable the audit triggers: "
+        "set TAKEDOWN_MIGRATE_DATABASE_URL to the owner and TAKEDOWN_DATABASE_URL to a "
+        "role that owns nothing"
+    )
+    return Check("audit_role", settings.environment != "production", detail)
 
 
 def _database(db: Database) -> Check:

@@ -32,3 +32,8 @@ class NoEvidence(NotFound):
 class HoldNotShortened(TakedownError):
     code = "hold_not_shortened"
     status = 409
+
+
+class HoldTooLong(TakedownError):
+    code = "hold_too_long"
+    status = 422

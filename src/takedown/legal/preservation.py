@@ -22,7 +22,7 @@ from takedown.config import Settings
 from takedown.db.base import utcnow
 from takedown.jobs import enqueue
 from takedown.legal import media as media_fetch
-from takedown.legal.errors import EvidenceForbidden, HoldNotShortened, NoEvidence
+from takedown.legal.errors import EvidenceForbidden, HoldNotShortened, HoldTooLong, NoEvidence
 from takedown.legal.evidence import DISK_ERRNOS, EvidenceStore, evidence_root
 from takedown.legal.facts import CaseFacts, gather
 from takedown.legal.models import EvidenceHold
@@ -34,6 +34,7 @@ PRESERVE_TASK = "legal:preserve_evidence"
 SEAL_FAILED = "evidence.seal_failed"
 PRESERVED = "evidence.preserved"
 MIN_HOLD = timedelta(days=365)
+MAX_HOLD = timedelta(days=3653)  # ten years from now at most
 NO_MEDIA_NOTE = (
     "Media bytes: Takedown keeps only fingerprints (MD5, SHA-256, PDQ) of the files it "
     "checks. A file is preserved here only when the platform gave a media_url for it."
@@ -318,6 +319,8 @@ def extend_hold(
 ) -> EvidenceHold:
     """Keep evidence longer (a law-enforcement request); a hold is never shortened."""
     _require_role(user)
+    if until > utcnow() + MAX_HOLD:
+        raise HoldTooLong("A hold can run at most ten years from now.")
     hold = hold_for(session, case.id, lock=True)
     if until <= hold.held_until:
         raise HoldNotShortened(f"The hold already runs until {hold.held_until:%Y-%m-%d}.")

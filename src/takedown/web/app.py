@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from takedown.config import Settings
-from takedown.db import Database, upgrade
+from takedown.db import Database
 from takedown.fingerprints.service import set_decode_slots
 from takedown.jobs import Runtime, readiness
 from takedown.matching import MatchEngine
@@ -42,7 +42,7 @@ def create_app(
         database = db or Database(settings)
         if own_db:
             await asyncio.to_thread(database.open)
-            await asyncio.to_thread(upgrade, database.engine)
+            await asyncio.to_thread(database.migrate)
         app.state.db = database
         app.state.matcher = MatchEngine(database.libpq_url()).start()
         await asyncio.to_thread(app.state.matcher.wait_ready)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import timedelta
 
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
@@ -18,10 +17,10 @@ from takedown.db.base import utcnow
 from takedown.errors import NotFound, Unauthorized
 from takedown.legal import metrics
 from takedown.legal.errors import EvidenceForbidden
+from takedown.legal.preservation import MAX_HOLD
 from takedown.web.deps import BearerDep, DatabaseDep, SettingsDep
 
 router = APIRouter(tags=["legal"])
-MAX_HOLD = timedelta(days=3653)  # ten years from now at most
 
 
 class HoldBody(BaseModel):
