@@ -126,7 +126,7 @@ class Settings(BaseSettings):
     )
     ncmec_reporter_email: str | None = Field(None, description="that person's e-mail")
     ncmec_xsd_path: Path | None = Field(
-        None, description="CyberTipline XSD; unset: ../shared, else fetched from the API /xsd"
+        None, description="CyberTipline XSD; unset: the copy shipped in the package"
     )
     legal_max_attempts: int = Field(12, description="NCMEC and DSA submissions tried at most")
     legal_backoff_base_s: float = Field(60.0, description="first resubmission delay, doubling")
@@ -150,7 +150,17 @@ class Settings(BaseSettings):
     )
     dsa_token: str | None = Field(None, description="its API token (Bearer)")
     dsa_schema_path: Path | None = Field(
-        None, description="statement-of-reasons JSON Schema; unset: ../shared when present"
+        None, description="statement-of-reasons JSON Schema; unset: the copy shipped in the package"
+    )
+    # Hash exchanges (src/takedown/exchanges): scheduled fetch, feedback and sharing back.
+    exchange_fetch_minutes: float = Field(
+        15.0, gt=0, description="fetch each enabled exchange when its last fetch is this old"
+    )
+    exchange_max_attempts: int = Field(
+        12, ge=1, description="feedback or shared-hash calls tried before they are failed"
+    )
+    exchange_backoff_base_s: float = Field(
+        30.0, gt=0, description="first delay before such a call is retried, doubling"
     )
 
     @field_validator("environment")

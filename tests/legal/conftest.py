@@ -14,14 +14,8 @@ from takedown.legal import dsa, ncmec
 from takedown.people import create_user
 from tests.legal.fakes import MediaServer
 
-XSD = ncmec.SHARED_XSD
-SCHEMA = dsa.SHARED_SCHEMA
-
-
-@pytest.fixture(autouse=True)
-def _shared_specs() -> None:
-    if not XSD.is_file() or not SCHEMA.is_file():
-        pytest.skip("../shared/specs (the NCMEC XSD and the DSA schema) is not here")
+XSD = ncmec.SHIPPED_XSD
+SCHEMA = dsa.SHIPPED_SCHEMA
 
 
 @pytest.fixture

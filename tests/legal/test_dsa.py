@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -18,6 +19,9 @@ from tests.legal.conftest import SCHEMA
 from tests.legal.fakes import FakeTransparencyDb
 from tests.legal.helpers import case_id, confirm, report, upload
 from tests.support import wait_for
+
+# From the DSA Transparency Database's test fixtures.
+EXAMPLE = Path(__file__).parent / "data" / "example_statement.json"
 
 
 def _statements(receiver, kind: str, content_id: str) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -100,13 +104,13 @@ def test_an_upload_blocked_on_the_platforms_own_initiative(db_session):
 def test_a_broken_statement_is_refused_with_its_errors():
     with pytest.raises(Exception, match="decision_ground"):
         dsa.validate({"puid": "x", "decision_ground": "DECISION_GROUND_NOPE"}, SCHEMA)
-    example = json.loads((SCHEMA.parent / "example_statement.json").read_text())
+    example = json.loads((EXAMPLE).read_text())
     dsa.validate(example, SCHEMA)
 
 
 def test_client_retries_and_treats_a_known_puid_as_sent():
     fake = FakeTransparencyDb(token="tok", schema=SCHEMA, fail_next=1)
-    statement = json.loads((SCHEMA.parent / "example_statement.json").read_text())
+    statement = json.loads((EXAMPLE).read_text())
     api = transparency_db.TransparencyDbClient(fake.url, "tok", retry_delay_s=0.001)
     first = api.submit(statement)
     assert first and fake.attempts == 2  # a 503, then the retry

@@ -26,9 +26,7 @@ from takedown.legal.models import StatementOfReasons
 from takedown.platforms import ContentItem
 
 log = logging.getLogger(__name__)
-SHARED_SCHEMA = (
-    Path(__file__).resolve().parents[3].parent / "shared/specs/dsa/statement-of-reasons.schema.json"
-)
+SHIPPED_SCHEMA = Path(__file__).resolve().parent / "specs" / "statement-of-reasons.schema.json"
 SEND_BATCH_TASK = "legal:send_statements"
 SEND_TASK = "legal:send_statement"
 CONTENT_TYPES = {"video": "CONTENT_TYPE_VIDEO", "image": "CONTENT_TYPE_IMAGE"}
@@ -46,7 +44,7 @@ WHAT = {
 
 
 def schema_path(settings: Settings | None = None) -> Path | None:
-    for path in (settings.dsa_schema_path if settings else None, SHARED_SCHEMA):
+    for path in (settings.dsa_schema_path if settings else None, SHIPPED_SCHEMA):
         if path is not None and path.is_file():
             return path
     return None

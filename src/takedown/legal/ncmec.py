@@ -18,7 +18,7 @@ from takedown.legal.errors import InvalidReport
 from takedown.legal.facts import CaseFacts, Media
 
 INCIDENT_TYPE = "Child Pornography (possession, manufacture, and distribution)"
-SHARED_XSD = Path(__file__).resolve().parents[3].parent / "shared/specs/ncmec/cybertipline.xsd"
+SHIPPED_XSD = Path(__file__).resolve().parent / "specs" / "cybertipline.xsd"
 # The rule for the sextortion annotation, kept explicit: the reporter's own words say they
 # were threatened or blackmailed (a threat to share, post, send, leak or publish).
 SEXTORTION = re.compile(
@@ -199,9 +199,9 @@ def build_file_details(facts: CaseFacts, media: Media, report_id: int, file_id: 
 
 
 def schema_path(settings: Settings) -> Path | None:
-    """The XSD: configured, the shared copy beside the project, or one fetched from NCMEC."""
+    """The XSD: configured, the copy shipped in the package, or one fetched from NCMEC."""
     cached = settings.data_dir / "ncmec" / "cybertipline.xsd"
-    for path in (settings.ncmec_xsd_path, SHARED_XSD, cached):
+    for path in (settings.ncmec_xsd_path, SHIPPED_XSD, cached):
         if path is not None and path.is_file():
             return path
     return None
