@@ -222,3 +222,14 @@ def _rolled_back(engine):  # type: ignore[no-untyped-def]
         finally:
             session.close()
             outer.rollback()
+
+
+@pytest.fixture(scope="session")
+def demo_run(
+    settings: Settings, db: Database, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[dict, Path]:
+    """One replay of the seed case per test run, shared by every test that reads it."""
+    from takedown.demo.run import run_demo
+
+    out = tmp_path_factory.mktemp("demo")
+    return run_demo(settings, out_dir=out, speed=36_000, seed=7, quiet=True), out

@@ -7,11 +7,9 @@ import os
 import subprocess
 import sys
 
-from takedown.demo.run import run_demo
 
-
-def test_demo_keeps_views_after_the_report_a_tiny_fraction(settings, db, tmp_path):
-    result = run_demo(settings, out_dir=tmp_path, speed=36_000, seed=7, quiet=True)
+def test_demo_keeps_views_after_the_report_a_tiny_fraction(demo_run):
+    result, out = demo_run
     assert result["views_before_first_report"] > 1000  # the video did spread before
     assert result["views_after_first_report"] < 0.01 * result["seed_case"]["views"]
     assert result["reposts_after_first_report"] == 0
@@ -26,9 +24,7 @@ def test_demo_keeps_views_after_the_report_a_tiny_fraction(settings, db, tmp_pat
     assert result["webhooks_with_bad_signature"] == 0
     assert 0 < result["time_to_restriction_s"] < result["time_to_removal_s"]
     assert abs(result["unchecked_simulation"]["views"] - 167_000) < 5_000
-    assert (
-        json.loads((tmp_path / "demo.json").read_text())["case_number"] == (result["case_number"])
-    )
+    assert json.loads((out / "demo.json").read_text())["case_number"] == (result["case_number"])
 
 
 def test_demo_command_prints_json_with_the_promised_keys(settings):

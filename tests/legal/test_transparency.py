@@ -15,7 +15,6 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from takedown.demo.run import run_demo
 from takedown.legal import dsa, ncmec, transparency
 from takedown.legal.charts import bars, log_bars
 from tests.conftest import METRICS_TOKEN
@@ -26,10 +25,8 @@ SVG = re.compile(r"<svg .*?</svg>", re.DOTALL)
 
 
 @pytest.fixture(scope="module")
-def demo(settings, db, tmp_path_factory) -> tuple[dict, Path]:  # type: ignore[no-untyped-def]
-    out = tmp_path_factory.mktemp("demo")
-    result = run_demo(settings, out_dir=out, speed=72_000, seed=11, quiet=True)
-    return result, out
+def demo(demo_run) -> tuple[dict, Path]:  # type: ignore[no-untyped-def]
+    return demo_run
 
 
 def test_demo_files_its_report_with_the_fake_and_keeps_the_evidence(demo):
