@@ -62,18 +62,19 @@ def checkpoint(session: Session, key: Ed25519PrivateKey) -> AuditCheckpoint | No
         .order_by(AuditEvent.seq.desc())
         .limit(1)
     ).first()
-    if head is None:
+    if head is None or head[0] is None or head[1] is None:
         return None
+    seq, chain_hash = int(head[0]), str(head[1])
     last = session.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1))
-    if last is not None and last.seq >= head[0]:
+    if last is not None and last.seq >= seq:
         return None
     signed_at = utcnow()
     row = AuditCheckpoint(
-        seq=head[0],
-        chain_hash=head[1],
+        seq=seq,
+        chain_hash=chain_hash,
         signed_at=signed_at,
         public_key=_public_hex(key.public_key()),
-        signature=key.sign(_message(head[0], head[1], signed_at)).hex(),
+        signature=key.sign(_message(seq, chain_hash, signed_at)).hex(),
     )
     session.add(row)
     session.flush()

@@ -73,7 +73,7 @@ def chain_pending(session: Session, *, wait: bool = False, limit: int = CHAIN_BA
         .order_by(AuditEvent.seq.desc())
         .limit(1)
     ).first()
-    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    seq, prev = (int(last[0] or 0), str(last[1])) if last else (0, GENESIS)
     pending = session.scalars(
         select(AuditEvent).where(AuditEvent.seq.is_(None)).order_by(AuditEvent.id).limit(limit)
     ).all()

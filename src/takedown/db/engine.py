@@ -5,12 +5,16 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from takedown.config import Settings
+
+if TYPE_CHECKING:
+    from takedown.db.embedded import EmbeddedPostgres
 from takedown.db.migrate import upgrade
 from takedown.db.roles import EMBEDDED_SERVICE_ROLE, ensure_login_role, grant_service
 
@@ -29,7 +33,7 @@ class Database:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._embedded = None
+        self._embedded: EmbeddedPostgres | None = None
         self.engine: Engine | None = None
         self.side_engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None

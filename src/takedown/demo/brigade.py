@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from rich.console import Console
@@ -314,7 +315,7 @@ class Brigade(Scenario):
         response.raise_for_status()
         return response.json()
 
-    def _get(self, path: str, key: str) -> dict | list:
+    def _get(self, path: str, key: str) -> Any:
         response = self.api.get(path, headers=self._auth(key))
         response.raise_for_status()
         return response.json()
@@ -332,7 +333,7 @@ class Brigade(Scenario):
         wall, hour = self.clock[i]
         return (hour + min(max(at - wall, 0.0) * self.speed / 3600, TICK_H)) * 60
 
-    def _hidden(self, posts: list[Post]) -> dict[str, object]:
+    def _hidden(self, posts: list[Post]) -> dict[str, Any]:
         minutes, wall, restored = [], [], 0
         for post in posts:
             hidden = self.sim.first_event("content.restricted", post.id)

@@ -229,7 +229,8 @@ def _multipart(content_type: str, body: bytes) -> dict[str, bytes]:
     for part in message.iter_parts():  # type: ignore[attr-defined]
         name = part.get_param("name", header="content-disposition")
         if name:
-            parts[str(name)] = part.get_payload(decode=True) or b""
+            payload = part.get_payload(decode=True)
+            parts[str(name)] = payload if isinstance(payload, bytes) else b""
     return parts
 
 

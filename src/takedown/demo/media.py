@@ -168,6 +168,7 @@ def _encode(frames: Iterator[Pixels], fps: Fraction, quality: Quality, scale: fl
     buffer = io.BytesIO()
     with av.open(buffer, "w", format="mp4") as output:
         stream = output.add_stream(video_codec(), rate=fps)
+        assert isinstance(stream, av.VideoStream)
         stream.width, stream.height = size
         stream.pix_fmt = "yuv420p"
         _configure(stream, quality)

@@ -180,7 +180,7 @@ class AnimationFrames:
         step_ms = round(self.interval_s * 1000)
         start_ms = next_sample_ms = 0
         with pillow_errors():
-            total = self.image.n_frames
+            total = int(getattr(self.image, "n_frames", 1))
         for index in range(total):
             check_deadline(self.deadline)
             if start_ms > self.limits.max_duration_s * 1000:

@@ -110,7 +110,7 @@ def hash_video(
     deadline = time.monotonic() + limits.timeout_s
     file = io.BytesIO(source) if isinstance(source, bytes) else str(source)
     try:
-        with av.open(file, format=demuxer, metadata_errors="ignore") as container:
+        with av.open(file, mode="r", format=demuxer, metadata_errors="ignore") as container:
             return _hash_container(container, limits, interval_s, deadline, dihedral)
     except FingerprintError:
         raise
@@ -213,7 +213,7 @@ def frame_raster(frame: av.VideoFrame) -> Raster:
     if name not in _Y_PLANE_FORMATS:
         return Raster(frame.to_ndarray(format="rgb24"), size)
     plane = frame.planes[0]
-    luma = np.frombuffer(plane, dtype=np.uint8).reshape(-1, plane.line_size)
+    luma = np.frombuffer(memoryview(plane), dtype=np.uint8).reshape(-1, plane.line_size)
     luma = luma[: frame.height, : frame.width]
     if name == "gray" or name.startswith("yuvj") or _full_range(frame):
         return Raster(luma, size)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from html import escape
 
 WIDTH = 640
@@ -26,7 +26,7 @@ def human_duration(seconds: float) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
-def bars(title: str, data: dict[str, float], fmt: Callable[[float], str] = str) -> str:
+def bars(title: str, data: Mapping[str, float], fmt: Callable[[float], str] = str) -> str:
     """One bar per entry, longest = largest; an empty chart says so."""
     rows = list(data.items())
     height = 40 + ROW * max(len(rows), 1)

@@ -11,6 +11,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -96,7 +97,7 @@ def count_by(session: Session, column, at, start: datetime | None, end: datetime
     query = select(column, func.count()).group_by(column)
     if start is not None and end is not None:
         query = query.where(at >= start, at < end)
-    return {str(key): int(n) for key, n in session.execute(query).all()}
+    return {str(key): int(cast(int, n)) for key, n in session.execute(query).all()}
 
 
 def _case_figures(session: Session, out: Figures) -> None:
@@ -135,7 +136,7 @@ def _views_after(session: Session, case_ids: list[int]) -> list[int]:
         .where(CaseItem.case_id.in_(case_ids))
         .group_by(CaseItem.case_id)
     ).all()
-    return [int(n or 0) for _, n in rows]
+    return [int(cast(int, n) or 0) for _, n in rows]
 
 
 def appeals(
