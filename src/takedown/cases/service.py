@@ -77,6 +77,9 @@ def add_items(
 ) -> int:
     """Add content to a case (once each), with where it came from; returns how many were
     new."""
+    items = list(items)
+    if not items:
+        return 0
     have = set(session.scalars(select(CaseItem.content_id).where(CaseItem.case_id == case.id)))
     added = 0
     for item in items:

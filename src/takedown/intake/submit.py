@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import audit, cases, matching, triage
-from takedown.cases import Case, states
+from takedown.cases import Case, CaseItem, states
 from takedown.config import Settings
 from takedown.db.base import utcnow
 from takedown.intake import challenge, pins
@@ -195,11 +195,11 @@ def _reopen_dismissed(
     states.settle(session, case)
 
 
-def _reviewed_before(session: Session, case: Case) -> set[int]:
-    """Repost families in this case that two reviewers dismissed once."""
+def _reviewed_before(rows: list[tuple[CaseItem, ContentItem]]) -> set[int]:
+    """Repost families in this case (its items) that two reviewers dismissed once."""
     return {
         item.root_id or item.id
-        for ci, item in cases.items_of(session, case)
+        for ci, item in rows
         if ci.dismissed_before and ci.state != "confirmed"
     }
 
@@ -255,9 +255,10 @@ def _protect(
     """Hide what this report may hide now; what it may not stays queued for a person."""
     if case.priority != "P0" or case.state == "confirmed":
         return "none"
-    held = {ci.content_id for ci, _ in cases.items_of(session, case, cases.PROTECTING)}
+    rows = cases.items_of(session, case)
+    held = {ci.content_id for ci, _ in rows if ci.state in cases.PROTECTING}
     targets = [item for item in items if item.id in held]
-    reviewed = set() if _new_evidence(session, case, report) else _reviewed_before(session, case)
+    reviewed = set() if _new_evidence(session, case, report) else _reviewed_before(rows)
     skipped = [i for i in targets if (i.root_id or i.id) in reviewed]
     targets = [i for i in targets if i not in skipped]
     burst = protection.detect_burst(session, settings, targets, report.trust, case.priority)
@@ -278,13 +279,14 @@ def _protect(
     )
     report.copies_allowed = budget.copies
     public = [item for item in targets if item.visibility == "public"]
+    hidden_before = [item for item in targets if item.visibility == "restricted"]
     allowed = public if budget.items is None else public[: budget.items]
     actor = f"report:{report.id}"
     triage.protect(session, case, allowed, actor=actor, report_id=report.id)
     held_back = copies = 0
     # Copies of what is hidden now, and of what was hidden already (by a bank hold or an
     # earlier report), join the case within this report's copy cap.
-    spread_from = allowed + [item for item in targets if item.visibility == "restricted"]
+    spread_from = allowed + hidden_before
     if engine is not None and spread_from:
         spread = triage.propagate(
             session,

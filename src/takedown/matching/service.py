@@ -19,7 +19,8 @@ from takedown.matching.vpdq import exact_ids, pdq_groups
 from takedown.platforms.models import ContentItem
 
 CONFIRMED_BANK = "takedown-confirmed"
-ACTIONS = ("block", "review")
+STORED_QUERIES = "matching.stored_queries"
+ACTIONS = ("block", "review", "allow")  # allow: an allowlist, its match suppresses the others
 
 
 @dataclass
@@ -181,11 +182,29 @@ def index_media(session: Session, content_id: int, query: MediaQuery) -> int:
         )
     if rows:
         session.execute(insert(MediaHash).values([{**r, "content_id": content_id} for r in rows]))
+    _queries(session).pop(content_id, None)
     return len(rows)
 
 
 def stored_query(session: Session, content_id: int) -> MediaQuery:
-    """A content item's own fingerprints, as a query for its copies."""
+    """A content item's own fingerprints, as a query for its copies (read once per
+    transaction: a report asks for the same item's several times). Do not change it."""
+    cache = _queries(session)
+    if content_id not in cache:
+        cache[content_id] = _read_query(session, content_id)
+    return cache[content_id]
+
+
+def _queries(session: Session) -> dict[int, MediaQuery]:
+    """This transaction's stored queries (another transaction may have added hashes)."""
+    transaction = session.get_transaction()
+    held = session.info.get(STORED_QUERIES)
+    if held is None or held[0] is not transaction:
+        held = session.info[STORED_QUERIES] = (transaction, {})
+    return held[1]
+
+
+def _read_query(session: Session, content_id: int) -> MediaQuery:
     import numpy as np
 
     query = MediaQuery()
@@ -248,9 +267,10 @@ class BankMatch:
     source: str
     note: str | None = None
     frames_matched_pct: float | None = None
+    entry_pk: int | None = field(default=None, repr=False)  # the bank_entries row (hygiene)
 
     def to_dict(self) -> dict[str, object]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        return {k: v for k, v in self.__dict__.items() if v is not None and k != "entry_pk"}
 
 
 @dataclass
@@ -282,7 +302,13 @@ def match_banks(session: Session, engine: MatchEngine, query: MediaQuery) -> lis
             match = _bank_match(entry, bank, "pdq", hit.distance)
             match.frames_matched_pct = hit.query_pct if query.is_video else None
             out.append(match)
-    return out
+    return _allowlisted(out)
+
+
+def _allowlisted(matches: list[BankMatch]) -> list[BankMatch]:
+    """Media an allowlist bank knows (a known false positive) matches nothing else."""
+    allowed = [m for m in matches if m.action == "allow"]
+    return allowed or matches
 
 
 def _bank_match(entry: BankEntry, bank: Bank, signal: str, distance: int) -> BankMatch:
@@ -295,6 +321,7 @@ def _bank_match(entry: BankEntry, bank: Bank, signal: str, distance: int) -> Ban
         classification=entry.classification,
         source=bank.source,
         note=entry.note,
+        entry_pk=entry.id,
     )
 
 
@@ -343,6 +370,8 @@ def find_copies(
     Across platforms, known media travels through banks, never through another platform's
     cases."""
     found: dict[int, CopyMatch] = {}
+    if not (query.pdqs or query.md5 or query.sha256):
+        return []
     for signal, ids in exact_ids(engine.media, query).items():
         for content_id in _media_content(session, [int(i) for i in ids]).values():
             found.setdefault(int(content_id), CopyMatch(int(content_id), signal, 0))
@@ -363,7 +392,7 @@ def find_copies(
                 {"query_pct": hit.query_pct, "target_pct": hit.target_pct},
             ),
         )
-    if platform_id is None:
+    if platform_id is None or not found:
         return list(found.values())
     mine = set(
         session.scalars(

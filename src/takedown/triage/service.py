@@ -122,13 +122,18 @@ def protect(
         held = cases.items_by_content(session, case, [m.id for m in members])
         anchor = held.get(item.id)
         look = bool(anchor and anchor.needs_look)
-        cases.add_items(session, case, [item], reason, report_id=report_id, needs_look=look)
-        reposts = [m for m in members if m.id != item.id]
-        cases.add_items(
+        added = 0
+        if anchor is None:
+            added += cases.add_items(
+                session, case, [item], reason, report_id=report_id, needs_look=look
+            )
+        reposts = [m for m in members if m.id != item.id and m.id not in held]
+        added += cases.add_items(
             session, case, reposts, "repost", report_id=report_id, source_id=item.id,
             needs_look=look,
         )  # fmt: skip
-        held = cases.items_by_content(session, case, [m.id for m in members])
+        if added:
+            held = cases.items_by_content(session, case, [m.id for m in members])
         for member in members:
             if enforcement.restrict_content(
                 session,
