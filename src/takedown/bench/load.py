@@ -4,8 +4,10 @@ For each rate, P0 reports (a victim, age 13) are sent at that rate for a fixed t
 about a content item registered beforehand by a distinct account, from a distinct client
 (an X-Forwarded-For value: nothing leaves loopback). Measured: reports acknowledged per
 second, the 201's latency (p50/p99), and the lag from the 201 to the platform receiving
-`content.restricted` (p50/p99), plus uploads per second. The saturation point is the
-highest rate sustained (95 % acknowledged, none refused) with p99 lag under a second.
+`content.restricted` (p50/p99), the CPU each report cost the web process, the workers and
+PostgreSQL (from /proc: it holds on a busy machine), plus uploads per second. The
+saturation point is the highest rate sustained (95 % acknowledged, none refused) with p99
+lag under a second.
 
 The baseline is the same load, in the same run, against another checkout of Takedown
 (`--baseline DIR`, e.g. a `git worktree` of an older commit), each on a PostgreSQL of its
@@ -35,6 +37,7 @@ import httpx
 import numpy as np
 from rich.console import Console
 
+from takedown.bench.cpu import Meter
 from takedown.demo.media import synthetic_image
 from takedown.web.live import free_port
 
@@ -90,6 +93,7 @@ class Phase:
     latency_s: list[float] = field(default_factory=list)
     lag_s: list[float] = field(default_factory=list)
     missing_webhooks: int = 0
+    cpu_ms_per_report: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> dict[str, object]:
         return {
@@ -103,6 +107,7 @@ class Phase:
             "restricted_lag_p99_ms": _ms(self.lag_s, 99),
             "missing_webhooks": self.missing_webhooks,
             "sustained": self.sustained,
+            "cpu_ms_per_report": self.cpu_ms_per_report,
         }
 
     @property
@@ -132,9 +137,13 @@ def _postgres(workdir: Path) -> Iterator[str]:
     with psycopg.connect(server.uri, autocommit=True) as conn:
         conn.execute('CREATE DATABASE "load"')
     try:
-        yield server.sqlalchemy_url("load")
+        yield server.sqlalchemy_url("load")  # its postmaster: workdir/pgdata/postmaster.pid
     finally:
         server.stop()
+
+
+def _postmaster(workdir: Path) -> int:
+    return int((workdir / "pgdata" / "postmaster.pid").read_text().split()[0])
 
 
 def _env(source: Path | None, url: str, workdir: Path) -> dict[str, str]:
@@ -155,7 +164,7 @@ def _env(source: Path | None, url: str, workdir: Path) -> dict[str, str]:
 
 
 @contextmanager
-def _serve(env: dict[str, str], port: int, workers: int) -> Iterator[subprocess.Popen[bytes]]:
+def _serve(env: dict[str, str], port: int, workers: int) -> Iterator[dict[str, list[int]]]:
     """`takedown serve` (with its own worker when `workers` is 0, else beside that many
     `takedown worker` processes: the web and worker processes the architecture scales)."""
     command = [sys.executable, "-m", "takedown.cli", "serve", "--port", str(port)]
@@ -178,7 +187,7 @@ def _serve(env: dict[str, str], port: int, workers: int) -> Iterator[subprocess.
                 time.sleep(0.2)
         else:
             raise RuntimeError("the server did not start")
-        yield proc
+        yield {"serve": [proc.pid], "workers": [p.pid for p in others]}
     finally:
         import signal
 
@@ -210,7 +219,9 @@ def _register(base: str, key: str, ids: list[str]) -> None:
         list(pool.map(one, ids))
 
 
-def _phase(base: str, key: str, receiver: Receiver, rate: float, seconds: float) -> Phase:
+def _phase(
+    base: str, key: str, receiver: Receiver, rate: float, seconds: float, meter: Meter
+) -> Phase:
     phase = Phase(rate, seconds)
     ids = [f"l{uuid.uuid4().hex[:12]}" for _ in range(int(rate * seconds))]
     _register(base, key, ids)
@@ -236,6 +247,7 @@ def _phase(base: str, key: str, receiver: Receiver, rate: float, seconds: float)
             else:
                 phase.refused += 1
 
+    cpu_before = meter.read()
     t0 = time.monotonic()
     with ThreadPoolExecutor(128) as pool:
         for n, content_id in enumerate(ids):
@@ -249,6 +261,7 @@ def _phase(base: str, key: str, receiver: Receiver, rate: float, seconds: float)
     deadline = time.monotonic() + WEBHOOK_WAIT_S
     while time.monotonic() < deadline and not set(acked) <= set(receiver.restricted_at):
         time.sleep(0.1)
+    phase.cpu_ms_per_report = Meter.per_item(cpu_before, meter.read(), phase.acknowledged)
     for content_id, at in acked.items():
         arrived = receiver.restricted_at.get(content_id)
         if arrived is None:
@@ -301,12 +314,14 @@ def measure(
         try:
             key = _platform(env, receiver.url)
             port = free_port()
-            with _serve(env, port, workers):
+            with _serve(env, port, workers) as pids:
+                meter = Meter({**pids, "postgres": [_postmaster(Path(tmp))]})
                 base = f"http://127.0.0.1:{port}"
                 phases: list[dict[str, Any]] = []
                 for rate in rates:
                     with console.status(f"{source or 'this code'}: {rate:g} P0 reports/s"):
-                        phases.append(_phase(base, key, receiver, rate, seconds).summary())
+                        phase = _phase(base, key, receiver, rate, seconds, meter)
+                        phases.append(phase.summary())
                 with console.status("uploads"):
                     uploads = _uploads(base, key, seconds)
         finally:
