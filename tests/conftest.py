@@ -45,7 +45,10 @@ def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
     ensure_login_role(admin, SERVICE_ROLE, password=SERVICE_PASSWORD)
-    yield _with_database(_sa(admin), name)
+    url = _with_database(_sa(admin), name)
+    # Migrated before any test runs, so a test that only starts the CLI finds the schema.
+    Database(Settings(database_url=_as_service(url), migrate_database_url=url)).migrate()
+    yield url
     if server is not None:
         server.stop()
 

@@ -28,7 +28,11 @@ def test_demo_keeps_views_after_the_report_a_tiny_fraction(demo_run):
 
 
 def test_demo_command_prints_json_with_the_promised_keys(settings):
-    env = {**os.environ, "TAKEDOWN_DATABASE_URL": settings.database_url}
+    env = {
+        **os.environ,
+        "TAKEDOWN_DATABASE_URL": settings.database_url,
+        "TAKEDOWN_MIGRATE_DATABASE_URL": settings.migrate_database_url,
+    }
     out = subprocess.run(
         [sys.executable, "-m", "takedown.cli", "demo", "--json", "--speed", "72000"],
         env=env,
