@@ -19,6 +19,7 @@ from takedown.db.migrate import upgrade
 from takedown.db.roles import EMBEDDED_SERVICE_ROLE, ensure_login_role, grant_service
 
 SIDE_ENGINE = "side_engine"
+SETTINGS = "settings"
 
 
 def side_bind(session: Session) -> Engine:
@@ -26,6 +27,11 @@ def side_bind(session: Session) -> Engine:
     session came from a Database, else the session's own engine."""
     engine = session.info.get(SIDE_ENGINE)
     return engine if engine is not None else session.get_bind()  # type: ignore[return-value]
+
+
+def settings_of(session: Session) -> Settings | None:
+    """The settings of the Database the session came from (None for a bare session)."""
+    return session.info.get(SETTINGS)
 
 
 class Database:
@@ -100,7 +106,9 @@ class Database:
             connect_args={"connect_timeout": 3, "options": "-c synchronous_commit=off"},
         )
         self._sessions = sessionmaker(
-            self.engine, expire_on_commit=False, info={SIDE_ENGINE: self.side_engine}
+            self.engine,
+            expire_on_commit=False,
+            info={SIDE_ENGINE: self.side_engine, SETTINGS: self.settings},
         )
         return self
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from takedown.cases.models import CaseItem
 from takedown.config import Settings
+from takedown.db.engine import settings_of
 from takedown.enforcement.models import Action
 from takedown.intake.models import Report
 from takedown.jobs import enqueue_batched
@@ -189,9 +190,13 @@ def record(session: Session, action: Action, item: ContentItem) -> dict[str, obj
         body=statement,
         state="pending",
     )
+    settings = settings_of(session)
+    if settings is not None and not settings.dsa_enabled:
+        row.state = "local"  # kept here: there is no database to send it to
     session.add(row)
     session.flush()
-    enqueue_batched(session, SEND_BATCH_TASK, queue="legal", arg="statement_ids", item=row.id)
+    if row.state == "pending":
+        enqueue_batched(session, SEND_BATCH_TASK, queue="legal", arg="statement_ids", item=row.id)
     return statement
 
 
