@@ -92,6 +92,7 @@ def settings(
         data_dir=tmp_path_factory.mktemp("data"),
         webhook_backoff_base_s=0.2,
         webhook_backoff_max_s=1.0,
+        exchange_backoff_base_s=0.2,
         max_body_bytes=64_000,
         # Tests pose as distinct clients with this header (values only, no traffic to them).
         client_ip_header="x-forwarded-for",

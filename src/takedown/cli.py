@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
@@ -35,12 +35,43 @@ evidence_app = typer.Typer(help="Preserved evidence: export for law enforcement,
 app.add_typer(evidence_app, name="evidence")
 webhooks_app = typer.Typer(help="Webhook deliveries: the dead-letter list, redrive.")
 app.add_typer(webhooks_app, name="webhooks")
+exchange_app = typer.Typer(help="Hash exchanges feeding banks: add, list, fetch, status, remove.")
+app.add_typer(exchange_app, name="exchange")
 
 
 def _settings() -> Settings:
+    """The settings, or one line per mistake in them (and exit 2), never a traceback."""
+    from pydantic import ValidationError
+
+    from takedown import settings_errors
     from takedown.config import Settings
 
-    return Settings()
+    problems = settings_errors.misspelt()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems += settings_errors.describe(exc)
+    if problems:
+        for line in problems:
+            typer.echo(f"error: {line}", err=True)
+        raise typer.Exit(2)
+    return settings
+
+
+def _fail(message: str) -> NoReturn:
+    """A mistake the operator can fix: one line on stderr, exit code 2."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _check_database(settings: Settings) -> None:
+    """A database URL that cannot be used is one line, before anything starts."""
+    from takedown.settings_errors import database_problem
+
+    problem = database_problem(settings.database_url)
+    if problem:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -55,6 +86,7 @@ def _database() -> Iterator[Database]:
     from takedown.errors import TakedownError
 
     settings = _settings()
+    _check_database(settings)
     db = Database(settings).open()
     try:
         db.migrate()
@@ -78,6 +110,8 @@ def serve(
     from takedown.web.app import create_app
 
     settings = _settings()
+    _check_database(settings)
+    settings = _public_url_for(settings, host, port)
     _configure_logging(settings)
     uvicorn.run(
         create_app(settings, run_worker=worker),
@@ -85,6 +119,15 @@ def serve(
         port=port,
         log_level=settings.log_level.lower(),
     )
+
+
+def _public_url_for(settings: Settings, host: str, port: int) -> Settings:
+    """With `public_url` unset, links given to reporters follow --host and --port."""
+    if "public_url" in settings.model_fields_set:
+        return settings
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    return settings.model_copy(update={"public_url": f"http://{shown}:{port}"})
 
 
 @app.command("worker")
@@ -100,7 +143,7 @@ def worker_command() -> None:
     _configure_logging(settings)
     with _database() as db:
         # Loaded at start, not on the first job that needs it (a P0 report's propagation).
-        engine = MatchEngine(db.libpq_url()).start()
+        engine = MatchEngine.for_settings(db.libpq_url(), settings).start()
         engine.wait_ready()
         try:
             asyncio.run(run_worker(Runtime(settings=settings, db=db, engine=engine)))
@@ -164,6 +207,102 @@ def user_add(
             "queues": new.user.queues,
             "api_key": new.api_key,
         }
+    if password is None:
+        typer.echo(
+            f"note: {username} has no password and cannot log in to the console yet: "
+            f"`takedown user passwd {username}` sets one",
+            err=True,
+        )
+    _emit(out, as_json)
+
+
+def _read_password(from_stdin: bool) -> str:
+    import sys
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return typer.prompt("New password (12+ characters)", hide_input=True, confirmation_prompt=True)
+
+
+@user_app.command("passwd")
+def user_passwd(
+    username: str,
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="read the password from stdin instead of a prompt"
+    ),
+) -> None:
+    """Set a staff account's login password (its open console sessions end). Audited."""
+    from takedown.people import change_password
+
+    password = _read_password(password_stdin)
+    with _database() as db, db.session() as session:
+        change_password(session, username, password, actor="cli")
+    typer.echo(f"password set for {username}")
+
+
+@user_app.command("list")
+def user_list(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+    """Every staff account: role, queues, whether it can log in."""
+    from takedown.people import list_users
+
+    with _database() as db, db.session() as session:
+        rows = list_users(session)
+    if as_json:
+        _emit(rows, True)
+        return
+    for row in rows:
+        row["queues"] = ", ".join(row["queues"] or [])  # type: ignore[arg-type]
+    columns = ("username", "role", "queues", "email", "active", "can_log_in")
+    _table(f"{len(rows)} staff account{'s' if len(rows) != 1 else ''}", columns, rows)
+
+
+@user_app.command("disable")
+def user_disable(username: str) -> None:
+    """Stop an account logging in or using its API key (its decisions stay). Audited."""
+    from takedown.people import disable_user
+
+    with _database() as db, db.session() as session:
+        disable_user(session, username, actor="cli")
+    typer.echo(f"{username} disabled")
+
+
+@platform_app.command("list")
+def platform_list(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+    """Every platform with its webhook URL (never its keys or secret)."""
+    from takedown.platforms import list_platforms
+
+    with _database() as db, db.session() as session:
+        rows = [
+            {"platform_id": p.id, "name": p.name, "webhook_url": p.webhook_url}
+            for p in list_platforms(session)
+        ]
+    if as_json:
+        _emit(rows, True)
+        return
+    count = f"{len(rows)} platform{'s' if len(rows) != 1 else ''}"
+    _table(count, ("platform_id", "name", "webhook_url"), rows)
+
+
+@platform_app.command("set-webhook")
+def platform_set_webhook(
+    name: str,
+    url: str = typer.Argument(None, help="http(s) URL for signed webhooks; omit with --clear"),
+    clear: bool = typer.Option(False, "--clear", help="stop sending webhooks"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Set (or clear) where a platform's signed webhooks are sent."""
+    from takedown.platforms import list_platforms, set_webhook_url
+
+    if clear == bool(url):
+        _fail("give a URL, or --clear (not both)")
+    if url and not url.lower().startswith(("http://", "https://")):
+        _fail(f"{url!r} is not an http:// or https:// URL")
+    with _database() as db, db.session() as session:
+        found = next((p for p in list_platforms(session) if p.name == name), None)
+        if found is None:
+            _fail(f"no platform {name!r} (see `takedown platform list`)")
+        set_webhook_url(session, found.id, url or None)
+        out = {"platform_id": found.id, "name": name, "webhook_url": url or None}
     _emit(out, as_json)
 
 
@@ -327,6 +466,9 @@ def demo(
         help="seed: the seed case; brigade: the seed case while an attacker floods reports "
         "against an innocent creator and piggybacks innocent posts onto the genuine case",
     ),
+    data_dir: Path = typer.Option(
+        None, help="the demo's own data directory (default: a takedown-demo user data dir)"
+    ),
 ) -> None:
     """Replay the seed case (or a brigade during it) against the real service and a
     simulated platform."""
@@ -339,12 +481,24 @@ def demo(
     else:
         raise typer.BadParameter("seed or brigade", param_hint="--scenario")
 
-    settings = _settings()
+    settings = _demo_settings(_settings(), data_dir)
     result = runner(settings, out_dir=out, speed=speed, seed=seed, quiet=as_json)
     if as_json:
         _emit(result, True)
     else:
         print_table(result)
+
+
+def _demo_settings(settings: Settings, data_dir: Path | None) -> Settings:
+    """The demo keeps its database, evidence and keys apart from a real `serve`'s, and
+    never runs in production."""
+    import platformdirs
+
+    if settings.environment == "production":
+        _fail("the demo does not run with TAKEDOWN_ENVIRONMENT=production")
+    own = data_dir or Path(platformdirs.user_data_dir("takedown-demo"))
+    apart = {"evidence_dir": None, "evidence_key_file": None, "evidence_master_key": None}
+    return settings.model_copy(update={"data_dir": own, **apart})
 
 
 @evidence_app.command("export")
@@ -458,6 +612,90 @@ def webhooks_redrive(
     _table(f"{queued} of {len(rows)} queued again", ("id", "result", "state"), rows)
 
 
+@exchange_app.command("add")
+def exchange_add(
+    name: str,
+    api: str = typer.Option(..., help="ncmec, stop_ncii, tat or local_file"),
+    config: str = typer.Option("{}", help="the API's collaboration config as JSON"),
+    credentials_file: Path = typer.Option(
+        None, help="file with the credentials (threatexchange's format, or JSON); else "
+        "threatexchange's own environment variable or home-directory file"
+    ),
+    base_url: str = typer.Option(None, help="another base URL for the API (a test server)"),
+    action: str = typer.Option("block", help="for a new bank: block, review or allow"),
+    share_back: bool = typer.Option(False, help="share confirmed hashes back (audited)"),
+    feedback: bool = typer.Option(True, help="send feedback on decided matches"),
+) -> None:
+    """Add an exchange; its bank (of the same name) is created if missing."""
+    from takedown import exchanges
+
+    with _database() as db, db.session() as session:
+        exchanges.add(
+            session,
+            name,
+            api,
+            json.loads(config),
+            actor="cli",
+            action=action,
+            base_url=base_url,
+            credentials_file=str(credentials_file.resolve()) if credentials_file else None,
+            send_feedback=feedback,
+            share_back=share_back,
+        )
+        _emit(exchanges.status(session, name).to_dict(), True)
+
+
+@exchange_app.command("list")
+def exchange_list(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+    """Every exchange with its bank, state and last fetch."""
+    from takedown import exchanges
+
+    with _database() as db, db.session() as session:
+        rows = [s.to_dict() for s in exchanges.statuses(session)]
+    if as_json:
+        _emit(rows, True)
+        return
+    columns = ("name", "api", "bank", "enabled", "entries", "up_to_date", "last_error")
+    _table(f"{len(rows)} exchanges", columns, rows)
+
+
+@exchange_app.command("fetch")
+def exchange_fetch(
+    name: str,
+    max_pages: int = typer.Option(None, help="stop after this many pages (resumes next time)"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Fetch from the exchange's checkpoint until up to date, with a progress bar; every
+    page is committed with its checkpoint."""
+    from rich.progress import Progress
+
+    from takedown import exchanges
+
+    with _database() as db, Progress(transient=True) as bar:
+        task = bar.add_task(f"fetching {name}", total=None)
+        result = exchanges.fetch(db, name, lambda a: bar.advance(task, a.keys), max_pages)
+    _emit(result.to_dict(), as_json)
+
+
+@exchange_app.command("status")
+def exchange_status(name: str) -> None:
+    """An exchange's checkpoint, last fetch, and size."""
+    from takedown import exchanges
+
+    with _database() as db, db.session() as session:
+        _emit(exchanges.status(session, name).to_dict(), False)
+
+
+@exchange_app.command("remove")
+def exchange_remove(name: str) -> None:
+    """Remove an exchange; the hashes only it gave leave its bank (audited)."""
+    from takedown import exchanges
+
+    with _database() as db, db.session() as session:
+        removed = exchanges.remove(session, name, actor="cli")
+    _emit({"exchange": name, "hashes_disabled": removed}, False)
+
+
 def _table(title: str, columns: tuple[str, ...], rows: list[dict]) -> None:  # type: ignore[type-arg]
     from rich.console import Console
     from rich.table import Table
@@ -488,16 +726,27 @@ def hash_command(files: list[Path]) -> None:
 
 @bench_app.command("match")
 def bench_match(
-    n: int = typer.Option(1_000_000, "--n", help="random PDQ hashes in the index"),
-    queries: int = typer.Option(200, help="queries timed"),
+    n: str = typer.Option("1000000", "--n", help="indexed PDQ hashes; several: 1000000,10000000"),
+    queries: int = typer.Option(200, help="queries timed one at a time, per query set"),
+    batch: int = typer.Option(1000, help="queries per batch for lookups/s on every core"),
     radius: int = typer.Option(31, help="Hamming radius"),
     seed: int = typer.Option(7, help="random seed"),
+    rounds: int = typer.Option(1, help="rounds per timing, best kept (ours timed beside each)"),
+    only: str = typer.Option(
+        "ours,threatexchange,faiss_flat,faiss_mih", help="contenders, comma-separated"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
-    """PDQ radius search vs FAISS IndexBinaryFlat and IndexBinaryMultiHash (HMA's)."""
-    from takedown.bench.match import run
+    """PDQ radius search: ours vs threatexchange's PDQIndex (HMA's), FAISS flat and MIH."""
+    from takedown.bench.match import report, run, run_sizes
 
-    _emit(run(n=n, queries=queries, radius=radius, seed=seed), as_json)
+    sizes = [int(x) for x in n.split(",")]
+    kwargs = {"queries": queries, "batch": batch, "radius": radius, "seed": seed,
+              "only": tuple(only.split(",")), "rounds": rounds}  # fmt: skip
+    result = run(sizes[0], **kwargs) if len(sizes) == 1 else run_sizes(sizes, **kwargs)
+    for line in report(result):
+        typer.echo(line, err=True)
+    _emit(result, as_json)
 
 
 @bench_app.command("sync")
@@ -511,6 +760,46 @@ def bench_sync(
     from takedown.bench.sync import run
 
     _emit(run(n=n, seed=seed, settings=_settings(), keep=keep), as_json)
+
+
+@bench_app.command("memory")
+def bench_memory(
+    n: int = typer.Option(1_000_000, "--n", help="PDQ hashes written to a bank"),
+    processes: int = typer.Option(3, help="processes holding the index at once, per mode"),
+    seed: int = typer.Option(7, help="random seed"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Memory per process and start-up time: one shared (mapped) index vs one per process."""
+    from takedown.bench.memory import run
+
+    _emit(run(n=n, processes=processes, seed=seed, settings=_settings()), as_json)
+
+
+@bench_app.command("shards")
+def bench_shards(
+    n: int = typer.Option(1_000_000, "--n", help="PDQ hashes written to a bank"),
+    shards: int = typer.Option(2, help="shard processes, split by the hash's first byte"),
+    batch: int = typer.Option(1000, help="queries per batch"),
+    seed: int = typer.Option(7, help="random seed"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Prefix-sharded index over one PostgreSQL: fan-out and merge cost on loopback."""
+    from takedown.bench.shards import run
+
+    _emit(run(n=n, shards=shards, seed=seed, settings=_settings(), batch=batch), as_json)
+
+
+@bench_app.command("exchange")
+def bench_exchange(
+    n: int = typer.Option(1_000_000, "--n", help="PDQ hashes fetched into a bank"),
+    seed: int = typer.Option(7, help="random seed"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Hashes/s fetched from an exchange into a bank and the delay until they match, vs
+    `bank import`'s COPY of the same hashes."""
+    from takedown.bench.exchange import run
+
+    _emit(run(n=n, seed=seed, settings=_settings()), as_json)
 
 
 @bench_app.command("load")

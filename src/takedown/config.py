@@ -5,16 +5,65 @@ from __future__ import annotations
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from takedown.i18n import N_
+
 DEV_SECRET = "dev-insecure-secret-change-me"
+ENVIRONMENTS = ("development", "test", "production")
 NCMEC_TEST_URL = "https://exttest.cybertip.org/ispws"
 NCMEC_PRODUCTION_URL = "https://report.cybertip.org/ispws"
 
 
 def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("takedown"))
+
+
+class HelpResource(BaseModel):
+    """Where a reporter can get help beside us, shown on the receipt and status pages."""
+
+    name: str
+    url: str
+    description: str = ""
+
+
+def _default_help() -> list[HelpResource]:
+    # The descriptions are msgids of the reporters' catalogues (src/takedown/locale).
+    return [
+        HelpResource(
+            name="NCMEC CyberTipline",
+            url="https://report.cybertip.org/",
+            description=N_(
+                "Report the sexual exploitation of a child to the US National Center "
+                "for Missing & Exploited Children, online or at 1-800-843-5678."
+            ),
+        ),
+        HelpResource(
+            name="Take It Down",
+            url="https://takeitdown.ncmec.org/",
+            description=N_(
+                "Free help to remove nude or sexual images or videos taken of you "
+                "before you were 18, without sending them to anyone."
+            ),
+        ),
+        HelpResource(
+            name="StopNCII",
+            url="https://stopncii.org/",
+            description=N_(
+                "Stop intimate images of you as an adult being shared on the "
+                "platforms that take part."
+            ),
+        ),
+        HelpResource(
+            name="988 Suicide & Crisis Lifeline",
+            url="https://988lifeline.org/",
+            description=N_(
+                "If you feel unsafe or overwhelmed, call or text 988 (US) to talk to "
+                "someone now, any time."
+            ),
+        ),
+    ]
 
 
 class Settings(BaseSettings):
@@ -70,6 +119,17 @@ class Settings(BaseSettings):
         20, description="items one client's unverified reports may hide per hour"
     )
     client_report_limit: int = Field(60, description="reports one client may file per hour")
+    client_unresolved_cases: int = Field(
+        3,
+        ge=1,
+        description="cases one client's reports that name nothing registered may open per "
+        "hour (and platforms asked to find); later ones join its latest",
+    )
+    help_resources: list[HelpResource] = Field(
+        default_factory=_default_help,
+        description="help shown to reporters (JSON list of name, url, description); "
+        "defaults: NCMEC CyberTipline, Take It Down, StopNCII, 988 Lifeline",
+    )
     report_pow_bits: int = Field(
         0, ge=0, le=28, description="proof of work a bare claim needs to hide content; 0: off"
     )
@@ -110,6 +170,9 @@ class Settings(BaseSettings):
         None, description="hex public key `audit verify` checks checkpoints against"
     )
     decode_slots: int = Field(2, ge=1, description="media files one process decodes at once")
+    shared_index: bool = Field(
+        True, description="PDQ index in memory-mapped files under data_dir/index, one per machine"
+    )
     ready_backlog_s: float = Field(
         300.0, description="/readyz fails when a due webhook has waited longer, seconds"
     )
@@ -162,12 +225,22 @@ class Settings(BaseSettings):
     exchange_backoff_base_s: float = Field(
         30.0, gt=0, description="first delay before such a call is retried, doubling"
     )
+    flood_matches: int = Field(
+        50, ge=1, description="distinct items one bank entry may match in the flood window"
+    )
+    flood_window_minutes: float = Field(
+        60.0, gt=0, description="past that many, the entry stops acting: quarantined"
+    )
 
     @field_validator("environment")
     @classmethod
     def _normalise_environment(cls, value: str) -> str:
-        # "Production" or " PRODUCTION" must not slip past the production checks.
-        return value.strip().lower()
+        # "Production" or " PRODUCTION" must not slip past the production checks, and
+        # "prodution" must not run as development without a word.
+        value = value.strip().lower()
+        if value not in ENVIRONMENTS:
+            raise ValueError(f"must be one of {', '.join(ENVIRONMENTS)}, not {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

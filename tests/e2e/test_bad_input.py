@@ -40,11 +40,9 @@ def test_malformed_json(client):
     _error(r, 422, "invalid_input")
 
 
-def test_unknown_content(client):
-    error = _error(
-        report(client, ["https://example.social/p/never-posted"]), 404, "unknown_content"
-    )
-    assert error["field"] == "content"
+def test_unknown_content_is_taken_for_a_person(client):
+    r = report(client, ["https://example.social/p/never-posted"])
+    assert r.status_code == 201 and r.json()["protection"] == "unresolved", r.text
 
 
 def test_oversized_body(client):

@@ -40,8 +40,9 @@ def _auth(platform: dict[str, str]) -> dict[str, str]:
 
 
 def _refused(response: httpx.Response) -> None:
-    assert response.status_code in (404, 422), response.text
-    assert response.json()["error"]["code"] == "unknown_content"
+    """Named nothing: taken for a person and the platform to find, nothing hidden."""
+    assert response.status_code == 201, response.text
+    assert response.json()["protection"] == "unresolved"
 
 
 def test_a_link_on_one_platform_does_not_name_the_other_platforms_item(client, two_platforms):

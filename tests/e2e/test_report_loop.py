@@ -84,7 +84,7 @@ def test_one_reviewer_cannot_dismiss_a_child_report(client, platform, receiver, 
     final = status(client, case, receipt["pin"])
     assert final["hidden_items"] == 0
     last = final["updates"][-1]["message"]
-    assert "2 different reviewers" in last and "another review" in last
+    assert "Two different reviewers" in last and "another review" in last
     assert "no violation" not in " ".join(u["message"] for u in final["updates"]).lower()
     wait_for(lambda: len(receiver.events("content.restored")) == 3, what="restore webhooks")
 

@@ -160,4 +160,4 @@ def test_the_status_page_pauses_the_guessing_client_too(strict_client, strict_se
     paused = page(receipt["pin"], guesser)
     assert paused.status_code == 429
     assert int(paused.headers["retry-after"]) > 0
-    assert page(receipt["pin"], _as_new_client()).status_code == 200
+    assert page(receipt["pin"], _as_new_client()).status_code == 303  # opened: to /status

@@ -96,11 +96,14 @@ def test_the_form_takes_a_request(client, platform, db):
         "tid_identification": "",
     }
     unsigned = client.post("/report", data={**form, "tid_signature": ""})
-    assert unsigned.status_code == 422 and "TAKE IT DOWN Act request" in unsigned.text
+    assert unsigned.status_code == 422 and "Write your full name" in unsigned.text
+    assert 'aria-describedby="e-tid_signature"' in unsigned.text
     assert 'name="take_it_down" value="yes" checked' in unsigned.text
     sent = client.post("/report", data=form)
-    assert sent.status_code == 201, sent.text
-    number = re.search(r'id="case-number">([^<]+)<', sent.text).group(1)
+    assert sent.status_code == 303, sent.text
+    receipt = client.get(sent.headers["location"])
+    assert 'id="removal-due"' in receipt.text  # the 48 hours' end, on the receipt
+    number = re.search(r'id="case-number">([^<]+)<', receipt.text).group(1)
     with db.session() as session:
         request = session.scalar(
             select(TakeItDownRequest).where(TakeItDownRequest.case_id == case_id(db, number))

@@ -59,17 +59,35 @@ def run(n: int, seed: int, settings: Settings, keep: bool = False) -> dict[str, 
         db.close()
 
 
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, extension length
+_ROW = np.dtype(
+    [("n", ">i2"), ("l1", ">i4"), ("bank", ">i4"), ("l2", ">i4"), ("sig", "S3"),
+     ("l3", ">i4"), ("v", "u1", 32), ("l4", ">i4"), ("en", "u1"), ("l5", ">i4"), ("ts", ">i8")]
+)  # fmt: skip
+_CHUNK = 500_000
+
+
 def _write(url: str, bank_id: int, hashes: np.ndarray) -> float:
+    """PDQ rows into a bank by binary COPY, built in numpy (no per-row Python)."""
     start = time.perf_counter()
+    now_us = int((time.time() - 946_684_800) * 1e6)  # PostgreSQL's epoch is 2000-01-01
     with (
         psycopg.connect(url) as conn,
         conn.cursor() as cur,
         cur.copy(
-            "COPY bank_entries (bank_id, signal, value, enabled, created_at) FROM STDIN"
+            "COPY bank_entries (bank_id, signal, value, enabled, created_at) "
+            "FROM STDIN (FORMAT BINARY)"
         ) as copy,
     ):
-        for row in hashes:
-            copy.write_row((bank_id, "pdq", row.tobytes(), True, "now"))
+        copy.write(_COPY_HEADER)
+        for at in range(0, len(hashes), _CHUNK):
+            part = hashes[at : at + _CHUNK]
+            rows = np.zeros(len(part), dtype=_ROW)
+            rows["n"], rows["l1"], rows["bank"], rows["l2"], rows["sig"] = 5, 4, bank_id, 3, b"pdq"
+            rows["l3"], rows["v"], rows["l4"], rows["en"] = 32, part, 1, 1
+            rows["l5"], rows["ts"] = 8, now_us
+            copy.write(rows.tobytes())
+        copy.write(b"\xff\xff")
     return time.perf_counter() - start
 
 

@@ -13,6 +13,7 @@ from takedown.cases.models import Appeal, Case, CaseItem
 from takedown.cases.service import get_case, tell_reporter
 from takedown.db.base import utcnow
 from takedown.errors import Conflict, NotFound
+from takedown.i18n import N_
 from takedown.platforms import ContentItem
 
 APPEAL_WINDOW = timedelta(days=183)  # six months
@@ -48,8 +49,10 @@ def appeal_removal(session: Session, item: ContentItem, statement: str) -> Appea
     )
 
 
-def request_rereview(session: Session, case: Case, statement: str) -> Appeal:
-    """The reporter asks for another look at a dismissed report."""
+def request_rereview(
+    session: Session, case: Case, statement: str, report_id: int | None = None
+) -> Appeal:
+    """The reporter asks for another look at a dismissed report (told to them alone)."""
     if case.state != "dismissed":
         raise NotAppealable("Only a decided report can be reviewed again.")
     appeal = _reopen(
@@ -59,7 +62,8 @@ def request_rereview(session: Session, case: Case, statement: str) -> Appeal:
         session,
         case,
         "rereview",
-        "You asked for another review. A different reviewer will look at it.",
+        N_("You asked for another review. A different reviewer will look at it."),
+        report_id=report_id,
     )
     return appeal
 

@@ -35,12 +35,21 @@ from takedown.cases.service import (
     tell_reporter,
 )
 from takedown.db.base import utcnow
+from takedown.i18n import N_
 from takedown.matching import MatchEngine
 from takedown.people.models import User
 from takedown.people.service import SPECIALISTS
 from takedown.platforms import ContentItem, family, get_account
 
 PROTECTING = states.UNDECIDED
+SECOND_LOOK = N_(
+    "A reviewer looked at your report. Because it concerns a child, a second, more senior "
+    "reviewer must look at it too."
+)
+SECOND_LOOK_HIDDEN = N_(
+    "A reviewer looked at your report. Because it concerns a child, a second, more senior "
+    "reviewer must look at it too. The content stays hidden until then."
+)
 # Ranks (triage's credibility_rank) at which a case rests on more than a bare claim.
 CREDIBLE_RANKS = 2
 
@@ -79,6 +88,8 @@ def decide(
     if outcome in ("escalate", "request_info"):
         _record(session, case, reviewer, outcome, reason, category, None, state_before)
         states.escalate(case) if outcome == "escalate" else states.request_info(case)
+        if outcome == "request_info":
+            _ask_reporters(session, case, reason, report_id)
         session.flush()
         return case
     selected = _select(session, case, reviewer, content_ids, report_id)
@@ -102,6 +113,10 @@ def decide(
         _confirm(session, case, reviewer, chosen, category, engine)
     else:
         _dismiss(session, case, reviewer, chosen)
+    from takedown import exchanges  # feedback owed to hash exchanges, queued in this commit
+
+    decided = [(ci.id, ci.content_id, ci.state) for ci in chosen]
+    exchanges.on_decided(session, case.id, decided, f"user:{reviewer.username}")
     states.settle(session, case)
     if state_before == "rereview" and case.state in ("confirmed", "dismissed"):
         close_appeals(
@@ -277,8 +292,10 @@ def _confirm(
         case,
         [ci.content_id for ci in chosen],
         "confirmed",
-        "A reviewer confirmed your report. The content and every repost of it we "
-        "found have been removed, and the account that posted it has been suspended.",
+        N_(
+            "A reviewer confirmed your report. The content and every repost of it we "
+            "found have been removed, and the account that posted it has been suspended."
+        ),
     )
     from takedown import legal  # legal builds on cases: imported here to avoid a cycle
 
@@ -342,9 +359,7 @@ def _dismiss(session: Session, case: Case, reviewer: User, chosen: list[CaseItem
             case,
             [ci.content_id for ci in first],
             "second_review",
-            "A reviewer looked at your report. Because it concerns a child, a second, "
-            "more senior reviewer must look at it too."
-            + (" The content stays hidden until then." if hidden else ""),
+            SECOND_LOOK_HIDDEN if hidden else SECOND_LOOK,
         )
     actor = f"user:{reviewer.username}"
     for ci in final:
@@ -365,6 +380,18 @@ def _dismiss(session: Session, case: Case, reviewer: User, chosen: list[CaseItem
             "dismissed",
             _dismissal_message(reviewers),
         )
+
+
+def _ask_reporters(session: Session, case: Case, question: str, report_id: int | None) -> None:
+    """A request for information reaches the reporter it names (unset: each reporter of
+    the case, on their own); they answer on the status page."""
+    from takedown.intake.models import Report  # intake builds on cases
+
+    query = select(Report.id).where(Report.case_id == case.id, Report.withdrawn_at.is_(None))
+    if report_id is not None:
+        query = query.where(Report.id == report_id)
+    for rid in session.scalars(query):
+        tell_reporter(session, case, "request_info", question.strip(), report_id=rid)
 
 
 def _tell(session: Session, case: Case, content_ids: list[int], kind: str, message: str) -> None:
@@ -438,13 +465,29 @@ def _held_elsewhere(session: Session, case: Case, item: ContentItem) -> bool:
 
 
 def _dismissal_message(reviewers: int) -> str:
-    people = "one reviewer" if reviewers == 1 else f"{reviewers} different reviewers"
-    return (
-        f"{people.capitalize()} looked at every item in your report, and every repost of it, "
-        "and did not take it down this time. This is not the end: if you think we got it "
+    """Fixed sentences (msgids of the reporters' catalogues): shown in their language."""
+    if reviewers == 1:
+        return N_(
+            "One reviewer looked at every item in your report, and every repost of it, and "
+            "did not take it down this time. This is not the end: if you think we got it wrong, "
+            "or you have more information (for example the age of the person shown, or a "
+            "police case number), ask for another review on this page, or send a new report "
+            "about the same content. A different reviewer will look at it."
+        )
+    if reviewers == 2:
+        return N_(
+            "Two different reviewers looked at every item in your report, and every repost of "
+            "it, and did not take it down this time. This is not the end: if you think we got "
+            "it wrong, or you have more information (for example the age of the person shown, "
+            "or a police case number), ask for another review on this page, or send a new "
+            "report about the same content. A different reviewer will look at it."
+        )
+    return N_(
+        "Several different reviewers looked at every item in your report, and every repost of "
+        "it, and did not take it down this time. This is not the end: if you think we got it "
         "wrong, or you have more information (for example the age of the person shown, or a "
-        "police case number), ask for another review by sending a new report about the same "
-        "content. It will join this case and a different reviewer will look at it."
+        "police case number), ask for another review on this page, or send a new report "
+        "about the same content. A different reviewer will look at it."
     )
 
 

@@ -15,6 +15,7 @@ from takedown.config import Settings
 from takedown.errors import InvalidInput
 from takedown.intake.models import Report
 
+MAX_MESSAGE = 4000
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 DEFAULT_TEMPLATES = {
@@ -49,6 +50,16 @@ def render(body: str, values: dict[str, str]) -> str:
         return body.format(**{p: values[p] for p in placeholders(body)})
     except (KeyError, IndexError, ValueError, AttributeError) as exc:
         raise InvalidInput(f"This template cannot be filled in: {exc}", field="template") from None
+
+
+def free_text(text: str) -> str:
+    """A reviewer's own words to the reporter, beside the templates: never empty, bounded."""
+    body = text.strip()
+    if not body:
+        raise InvalidInput("Write the message first.", field="text")
+    if len(body) > MAX_MESSAGE:
+        raise InvalidInput(f"A message can be at most {MAX_MESSAGE} characters.", field="text")
+    return body
 
 
 def templates(session: Session) -> list[MessageTemplate]:
@@ -90,7 +101,7 @@ def send(
         subject_id=case.id,
         data={"kind": kind, "report_id": report.id},
     )
-    if report.contact and EMAIL.match(report.contact):
+    if report.withdrawn_at is None and report.contact and EMAIL.match(report.contact):
         mail.send(settings, report.contact, f"Your report {case.number}", text)
         return 1
     return 0

@@ -167,13 +167,24 @@ def standings(session: Session, items: Iterable[ContentItem]) -> dict[int, tuple
 def tell_reporter(
     session: Session, case: Case, kind: str, message: str, report_id: int | None = None
 ) -> None:
-    session.add(CaseUpdate(case_id=case.id, kind=kind, message=message, report_id=report_id))
+    """A message on the status page of one report, or (report_id None) of each report of
+    the case, each on its own."""
+    if report_id is not None:
+        session.add(CaseUpdate(case_id=case.id, kind=kind, message=message, report_id=report_id))
+        return
+    from takedown.intake.models import Report  # intake builds on cases
+
+    for rid in session.scalars(select(Report.id).where(Report.case_id == case.id)):
+        session.add(CaseUpdate(case_id=case.id, kind=kind, message=message, report_id=rid))
 
 
 def updates_of(session: Session, case: Case, report_id: int | None = None) -> list[CaseUpdate]:
-    """What one reporter may read: the case's news, and the messages addressed to them."""
-    query = select(CaseUpdate).where(CaseUpdate.case_id == case.id)
-    query = query.where((CaseUpdate.report_id.is_(None)) | (CaseUpdate.report_id == report_id))
+    """What one reporter may read: their own thread. News for every reporter is written to
+    each report on its own (tell_reporter), so nobody learns who else reported; rows from
+    before that (no report) are shown to none."""
+    query = select(CaseUpdate).where(
+        CaseUpdate.case_id == case.id, CaseUpdate.report_id == report_id
+    )
     return list(session.scalars(query.order_by(CaseUpdate.id)))
 
 

@@ -116,6 +116,12 @@ def escalate(case: Case, *, police: bool = False) -> bool:
     return True
 
 
+def to_queue(case: Case, queue: str) -> None:
+    """A legal request gets its own queue (a child's case stays with child safety)."""
+    if case.queue == "general":
+        case.queue = queue
+
+
 def request_info(case: Case) -> None:
     case.info_requested_at = utcnow()
 

@@ -6,9 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import audit
+from takedown.cases import timeline
 from takedown.cases.appeals import appeals_of
 from takedown.cases.models import Case
-from takedown.cases.service import decisions_of, get_case, items_of
+from takedown.cases.service import decisions_of, get_case, items_of, updates_of
 from takedown.errors import NotFound
 from takedown.intake.models import Report
 from takedown.people.models import User
@@ -102,6 +103,13 @@ def case_detail(session: Session, case: Case, viewer: User) -> dict[str, object]
                 "law_enforcement_case_number": r.law_enforcement_case_number,
                 "contact": bool(r.contact),
                 "content": r.content_refs,
+                "where_seen": r.where_seen,
+                "withdrawn_at": r.withdrawn_at,
+                "replies": [
+                    {"text": u.message, "at": u.created_at}
+                    for u in updates_of(session, case, r.id)
+                    if u.kind == "reply"
+                ],
                 "created_at": r.created_at,
             }
             for r in reports
@@ -151,8 +159,22 @@ def case_detail(session: Session, case: Case, viewer: User) -> dict[str, object]
             }
             for d in decisions_of(session, case)
         ],
+        "exchange_calls": _exchange_calls(session, case),
         "timeline": [
-            {"at": e.at, "actor": e.actor, "action": e.action}
+            {
+                "at": e.at,
+                "actor": e.actor,
+                "action": e.action,
+                "label": timeline.label(e.action),
+                "who": timeline.actor_label(e.actor),
+            }
             for e in audit.events_for(session, "case", case.id)
         ],
     }
+
+
+def _exchange_calls(session: Session, case: Case) -> list[dict[str, object]]:
+    """Feedback owed to hash exchanges for this case's matches, and hashes shared back."""
+    from takedown import exchanges  # exchanges build on banks: imported here, as legal is
+
+    return exchanges.for_case(session, case.id)

@@ -5,11 +5,13 @@ from takedown.cases import models as _cases  # noqa: F401
 from takedown.db import counters as _counters  # noqa: F401
 from takedown.db.base import Base
 from takedown.enforcement import models as _enforcement  # noqa: F401
+from takedown.exchanges import models as _exchanges  # noqa: F401
 from takedown.intake import models as _intake  # noqa: F401
 from takedown.legal import models as _legal  # noqa: F401
 from takedown.matching import models as _matching  # noqa: F401
 from takedown.people import models as _people  # noqa: F401
 from takedown.platforms import models as _platforms  # noqa: F401
+from takedown.triage import models as _triage  # noqa: F401
 
 metadata = Base.metadata
 

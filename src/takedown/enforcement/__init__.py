@@ -3,6 +3,7 @@
 from takedown.enforcement.deliveries import list_deliveries, redrive
 from takedown.enforcement.models import DELIVERY_STATES
 from takedown.enforcement.service import (
+    notify,
     reinstate_content,
     remove_content,
     restore_content,
@@ -13,6 +14,7 @@ from takedown.enforcement.service import (
 __all__ = [
     "DELIVERY_STATES",
     "list_deliveries",
+    "notify",
     "redrive",
     "reinstate_content",
     "remove_content",

@@ -148,12 +148,19 @@ def _act(
     _notify(session, item.platform_id, event, data, action.id, f"content:{item.id}")
 
 
+def notify(
+    session: Session, platform_id: int, event: str, data: dict[str, object], item_key: str
+) -> None:
+    """A signed webhook about no action (e.g. `report.unresolved`), in this transaction."""
+    _notify(session, platform_id, event, data, None, item_key)
+
+
 def _notify(
     session: Session,
     platform_id: int,
     event: str,
     data: dict[str, object],
-    action_id: int,
+    action_id: int | None,
     item_key: str,
 ) -> None:
     """Create the delivery and its job in this transaction: both exist or neither does."""
@@ -164,7 +171,7 @@ def _notify(
     # sent after it. SKIP LOCKED: one being sent right now is settled by its own attempt
     # (superseded if it fails, see deliveries.settle) and the new one waits for it in its
     # own job (deliveries.claim); the action's transaction never waits on a platform.
-    stale = session.scalars(
+    stale = [] if action_id is None else session.scalars(
         select(WebhookDelivery.id)
         .where(
             WebhookDelivery.platform_id == platform_id,

@@ -3,11 +3,18 @@
 from takedown.intake.challenge import LIFETIME_S as CHALLENGE_LIFETIME_S
 from takedown.intake.challenge import new_challenge, solve
 from takedown.intake.schemas import Challenge, PublicStatus, Receipt, ReportIn
-from takedown.intake.service import STATE_LABELS, case_for_reporter, status
-from takedown.intake.submit import submit_report
+from takedown.intake.service import (
+    STATE_LABELS,
+    case_for_reporter,
+    reporter_of,
+    reporter_view,
+    status,
+)
+from takedown.intake.submit import PROTECTION_NOTES, submit_report
 
 __all__ = [
     "CHALLENGE_LIFETIME_S",
+    "PROTECTION_NOTES",
     "STATE_LABELS",
     "Challenge",
     "PublicStatus",
@@ -15,6 +22,8 @@ __all__ = [
     "ReportIn",
     "case_for_reporter",
     "new_challenge",
+    "reporter_of",
+    "reporter_view",
     "solve",
     "status",
     "submit_report",

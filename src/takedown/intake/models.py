@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -37,4 +37,11 @@ class Report(Base):
     # Copies by other authors it may hold (None: no limit), kept for the later second look.
     copies_allowed: Mapped[int | None] = mapped_column(Integer)
     unresolved_refs: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")
+    # "I don't have a link": where the reporter saw it, in their words.
+    where_seen: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The language the reporter used: messages to them are written in it.
+    locale: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The proof of work held (or none was asked): content attached later may be hidden.
+    proven: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

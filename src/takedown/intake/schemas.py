@@ -5,7 +5,16 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from takedown.i18n import N_
 
 
 class ReporterRole(StrEnum):
@@ -24,12 +33,12 @@ class MinorDepicted(StrEnum):
 
 
 ROLE_LABELS = {
-    ReporterRole.victim: "I am the person shown",
-    ReporterRole.parent_guardian: "I am a parent or guardian of the person shown",
-    ReporterRole.law_enforcement: "Law enforcement",
-    ReporterRole.ngo: "A child-protection or victim-support organisation",
-    ReporterRole.platform_user: "Someone who saw it",
-    ReporterRole.trusted_flagger: "Trusted flagger",
+    ReporterRole.victim: N_("I am the person shown"),
+    ReporterRole.parent_guardian: N_("I am a parent or guardian of the person shown"),
+    ReporterRole.law_enforcement: N_("Law enforcement"),
+    ReporterRole.ngo: N_("A child-protection or victim-support organisation"),
+    ReporterRole.platform_user: N_("Someone who saw it"),
+    ReporterRole.trusted_flagger: N_("Trusted flagger"),
 }
 
 
@@ -55,10 +64,18 @@ class TakeItDownIn(BaseModel):
 class ReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    where_seen: str = Field(
+        "",
+        max_length=2000,
+        description="no link: where the reporter saw it, in their words (then `content` "
+        "may be empty)",
+    )
     content: list[str] = Field(
-        min_length=1,
+        default_factory=list,
+        validate_default=True,
         max_length=50,
-        description="platform content ids or links to the content",
+        description="links to the content (with or without https://), its ids, or the "
+        "usernames of accounts; links the platform never registered are welcome too",
     )
     reporter_role: ReporterRole
     minor_depicted: MinorDepicted
@@ -88,10 +105,12 @@ class ReportIn(BaseModel):
 
     @field_validator("content")
     @classmethod
-    def _non_empty_refs(cls, refs: list[str]) -> list[str]:
+    def _non_empty_refs(cls, refs: list[str], info: ValidationInfo) -> list[str]:
         cleaned = [r.strip() for r in refs if r and r.strip()]
-        if not cleaned:
-            raise ValueError("name at least one content id or link")
+        if not cleaned and not info.data.get("where_seen"):
+            raise PydanticCustomError(
+                "nothing_to_find", "give a link, an id or a username, or say where you saw it"
+            )
         if any(len(r) > 2000 for r in cleaned):
             raise ValueError("a content link is longer than 2000 characters")
         return cleaned
@@ -121,6 +140,8 @@ class Receipt(BaseModel):
     received_at: str | None = None
     notice: str | None = Field(None, description="the confirmation DSA Article 16 requires")
     removal_due_at: str | None = Field(None, description="TAKE IT DOWN Act requests: by when")
+    decision_due_at: str | None = Field(None, description="by when a person decides the case")
+    unresolved: int = Field(0, description="links, ids or descriptions a person must find")
     protection: str = Field(
         "none",
         description="what was done at once: restricted, limited (some items queued), burst "

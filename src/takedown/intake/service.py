@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -13,21 +14,22 @@ from takedown.cases import Case
 from takedown.config import Settings
 from takedown.db import counters
 from takedown.db.base import utcnow
+from takedown.i18n import N_
 from takedown.intake import pins
 from takedown.intake.errors import CaseNotFound, StatusLocked
 from takedown.intake.models import Report
 from takedown.intake.schemas import PublicStatus, StatusItem
 
-NO_MATCH = "No case matches this case number and PIN."
+NO_MATCH = N_("No case matches this case number and PIN.")
 HOUR = timedelta(hours=1)
 STATE_LABELS = {
-    "open": "Received: waiting for a reviewer",
-    "restricted": "Hidden while people review it",
-    "pending_second_review": "Hidden: waiting for a second reviewer",
-    "confirmed": "Removed",
-    "dismissed": "Reviewed: not removed",
-    "appealed": "Removed; the uploader appealed and a different reviewer is looking again",
-    "rereview": "A different reviewer is looking at your report again",
+    "open": N_("Received: waiting for a reviewer"),
+    "restricted": N_("Hidden while people review it"),
+    "pending_second_review": N_("Hidden: waiting for a second reviewer"),
+    "confirmed": N_("Removed"),
+    "dismissed": N_("Reviewed: not removed"),
+    "appealed": N_("Removed; the uploader appealed and a different reviewer is looking again"),
+    "rereview": N_("A different reviewer is looking at your report again"),
 }
 
 
@@ -38,7 +40,7 @@ def status(
     client has an hourly number of lookups; a report's viewing is audited once an hour."""
     if counters.hit(session, f"lookups|{client}", HOUR) > settings.status_lookups_per_hour:
         raise StatusLocked(
-            "Too many status lookups from your connection. Try again later.",
+            N_("Too many status lookups from your connection. Try again later."),
             field="pin",
             retry_after=_seconds_left(HOUR),
         )
@@ -60,6 +62,16 @@ def case_for_reporter(
 ) -> Case:
     """The case, if the PIN matches one of its reports (wrong PINs count against the client)."""
     return _reporter(session, settings, case_number, pin, client)[0]
+
+
+def reporter_of(
+    session: Session, settings: Settings, case_number: str, pin: str, *, client: str
+) -> tuple[Case, Report]:
+    """The case and the one report this PIN belongs to (wrong PINs count as for status)."""
+    case, report_id = _reporter(session, settings, case_number, pin, client)
+    report = session.get(Report, report_id)
+    assert report is not None
+    return case, report
 
 
 def _reporter(
@@ -110,7 +122,7 @@ def _refuse_if_locked(session: Session, settings: Settings, client: str) -> None
     window = timedelta(minutes=settings.pin_lock_minutes)
     if counters.hit(session, _failure_key(client), window, n=0) >= settings.pin_max_failures:
         raise StatusLocked(
-            "Too many wrong PINs from your connection. Try again in a few minutes.",
+            N_("Too many wrong PINs from your connection. Try again in a few minutes."),
             field="pin",
             retry_after=_seconds_left(window),
         )
@@ -143,6 +155,42 @@ def _public_status(session: Session, case: Case, report_id: int | None) -> Publi
         removed_items=sum(1 for i in items if i.visibility == "removed"),
         updates=[
             StatusItem(kind=u.kind, message=u.message, at=u.created_at.isoformat())
-            for u in cases.updates_of(session, case, report_id)
+            # The receipt's own message first (it is written after what the report did).
+            for u in sorted(cases.updates_of(session, case, report_id), key=_received_first)
         ],
     )
+
+
+ACTIVE = ("open", "restricted", "pending_second_review", "appealed", "rereview")
+
+
+@dataclass
+class ReporterView:
+    """The status page of one report: its thread, and what its reporter may do now."""
+
+    status: PublicStatus
+    withdrawn: bool
+    asked: bool  # a reviewer's question waits for this reporter's answer
+    can_rereview: bool
+    decision_due_at: str | None
+
+
+def reporter_view(
+    session: Session, settings: Settings, case_number: str, pin: str, *, client: str
+) -> ReporterView:
+    public = status(session, settings, case_number, pin, client=client)
+    case, report = reporter_of(session, settings, case_number, pin, client=client)
+    last = {u.kind: i for i, u in enumerate(public.updates)}
+    asked = last.get("request_info", -1) > last.get("reply", -1)
+    withdrawn = report.withdrawn_at is not None
+    return ReporterView(
+        status=public,
+        withdrawn=withdrawn,
+        asked=asked and not withdrawn,
+        can_rereview=case.state == "dismissed" and not withdrawn,
+        decision_due_at=case.deadline_at.isoformat() if case.state in ACTIVE else None,
+    )
+
+
+def _received_first(update: cases.CaseUpdate) -> tuple[bool, int]:
+    return update.kind != "received", update.id

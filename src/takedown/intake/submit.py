@@ -8,35 +8,47 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown import audit, cases, matching, triage
+from takedown import audit, cases, i18n, matching, triage
 from takedown.cases import Case, CaseItem, states
 from takedown.config import Settings
 from takedown.db.base import utcnow
-from takedown.intake import challenge, pins
+from takedown.i18n import N_
+from takedown.intake import challenge, finding, pins
 from takedown.intake.models import Report
 from takedown.intake.schemas import Receipt, ReportIn
 from takedown.intake.service import STATE_LABELS
 from takedown.matching import MatchEngine
 from takedown.platforms import ContentItem, Resolution, resolve_refs
-from takedown.platforms.errors import UnknownContent
 from takedown.triage import protection
 
 PROTECTION_NOTES = {
     "restricted": "",
-    "limited": " Some of what you reported is hidden now; a person will look at the rest "
-    "first thing.",
-    "burst": " Many reports about the same account or site arrived at once, so a supervisor "
-    "checks them before anything more is hidden. A person will look at yours.",
-    "paused": " Many reports came from your connection in the last hour, so this one was "
-    "not hidden automatically. A person will look at it.",
-    "unproven": " It was not hidden automatically, because this kind of report needs a short "
-    "check that your browser runs (it may have JavaScript off). A person will look at it "
-    "first thing.",
-    "reviewed_before": " Two reviewers already looked at this content. Your report is added "
-    "to it as new information and a reviewer will look again; it stays visible until then "
-    "unless you add evidence such as a police case number.",
-    "unresolved": " We could not tell for sure which content you mean, so a person will "
-    "find it and look at it.",
+    "limited": N_(
+        "Some of what you reported is hidden now; a person will look at the rest first thing."
+    ),
+    "burst": N_(
+        "Many reports about the same account or site arrived at once, so a supervisor checks "
+        "them before anything more is hidden. A person will look at yours."
+    ),
+    "paused": N_(
+        "Many reports came from your connection in the last hour, so this one was not hidden "
+        "automatically. A person will look at it."
+    ),
+    "unproven": N_(
+        "It was not hidden automatically, because this kind of report needs a short check "
+        "that your browser runs (it may have JavaScript off). A person will look at it first "
+        "thing."
+    ),
+    "reviewed_before": N_(
+        "Two reviewers already looked at this content. Your report is added to it as new "
+        "information and a reviewer will look again; it stays visible until then unless you "
+        "add evidence such as a police case number."
+    ),
+    "unresolved": N_(
+        "Nothing was hidden yet, because we do not know this content yet. A person will find "
+        "it with the platform and look at it; if it shows a child, it is hidden as soon as it "
+        "is found."
+    ),
 }
 
 
@@ -49,19 +61,18 @@ def submit_report(
     *,
     client: str | None = None,
     flagger: bool = False,
+    locale: str = "en",
 ) -> Receipt:
+    """Every report is taken: what names no registered content (a link the platform never
+    registered, a username, a description) waits for a person and the platform to find it,
+    and hides nothing on its own."""
     if engine is not None:
         # Everything committed so far is in the index before this transaction takes the
         # audit chain's lock; waiting while holding it would stall every other writer.
         engine.sync_now()
     resolution = resolve_refs(session, data.content)
     items = resolution.items
-    if not items and not resolution.ambiguous:
-        raise UnknownContent(
-            "We could not find this content. Check the link or id and try again.",
-            field="content",
-            not_found=resolution.missing,
-        )
+    unresolved = resolution.missing + resolution.ambiguous
     priority = triage.priority_for(
         data.reporter_role, data.minor_depicted, data.law_enforcement_case_number
     )
@@ -77,38 +88,63 @@ def submit_report(
     protection.check_rate(session, settings, client, trust)
     # One report at a time per repost family, so simultaneous reports share one case.
     triage.lock_families(session, items)
-    case, created = _case_for(session, settings, items, priority, data, trust)
+    if items:
+        case, created = _case_for(session, settings, items, priority, data, trust)
+    else:
+        case, created = finding.case_for(session, settings, client, priority, data)
+        if not created:
+            _join(session, settings, case, priority, data)
     states.raise_credibility(case, _rank(session, case, data, trust, client))
     pin = pins.new_pin()
+    proven = _proven(session, settings, data)
     report = _store(session, settings, case, data, channel, pin, trust, client, resolution)
-    if not created:
+    report.locale, report.proven, report.unresolved_refs = locale, proven, unresolved
+    if items and not created:
         _reopen_dismissed(session, settings, case, items)
     # A report naming several accounts' content asks for each item to be decided on its
     # own: whoever reports first cannot pass an innocent post off as part of the incident.
     several = len({item.author_id for item in items}) > 1
-    cases.add_items(
-        session, case, items, "reported", report_id=report.id, needs_look=several or not created
-    )
+    if items:
+        cases.add_items(
+            session, case, items, "reported", report_id=report.id, needs_look=several or not created
+        )
     due = _take_it_down(session, case, report, data)
-    outcome = _protect(session, settings, engine, case, report, items, data)
+    outcome = protect_items(session, settings, engine, case, report, items) if items else "none"
     report.protection = outcome if outcome != "reviewed_before" else "none"
     states.settle(session, case)
-    if resolution.ambiguous and not items:
-        outcome = "unresolved"
-    message = _received_message(case, resolution.missing + resolution.ambiguous)
-    message += PROTECTION_NOTES.get(outcome, "")
-    cases.tell_reporter(session, case, "received", message, report_id=report.id)
+    to_find = len(unresolved) + (1 if data.where_seen else 0)
+    if to_find:
+        finding.ask_platforms(session, case, report, asked_before=not created and not items)
+    if not items:
+        outcome = report.protection = "unresolved"
+    tr = i18n.translator(locale)
+    note = tr(PROTECTION_NOTES[outcome]) if PROTECTION_NOTES.get(outcome) else ""
+    message = _received_message(tr, case, to_find)
+    cases.tell_reporter(session, case, "received", _join_text(message, note), report_id=report.id)
     return Receipt(
         case_number=case.number,
         pin=pin,
         priority=case.priority,
         state=case.state,
         status_url=f"{settings.public_url.rstrip('/')}/status?case={case.number}",
-        message=STATE_LABELS[case.state] + "." + PROTECTION_NOTES.get(outcome, ""),
+        message=_join_text(tr(STATE_LABELS[case.state]) + ".", note),
         received_at=report.created_at.isoformat(),
         notice=_article_16_notice(report),
         removal_due_at=due.isoformat() if due else None,
+        decision_due_at=case.deadline_at.isoformat(),
+        unresolved=to_find,
         protection=outcome,
+    )
+
+
+def _join_text(first: str, second: str) -> str:
+    return f"{first} {second}" if second else first
+
+
+def _proven(session: Session, settings: Settings, data: ReportIn) -> bool:
+    """The proof of work held (checked once: a challenge is good for one report)."""
+    return settings.report_pow_bits == 0 or challenge.verify(
+        session, settings.secret_key, settings.report_pow_bits, data.proof_of_work
     )
 
 
@@ -243,16 +279,16 @@ def _new_evidence(session: Session, case: Case, report: Report) -> bool:
     return earlier is None
 
 
-def _protect(
+def protect_items(
     session: Session,
     settings: Settings,
     engine: MatchEngine | None,
     case: Case,
     report: Report,
     items: list[ContentItem],
-    data: ReportIn,
 ) -> str:
-    """Hide what this report may hide now; what it may not stays queued for a person."""
+    """Hide what this report may hide now; what it may not stays queued for a person. The
+    same rules hold for content a platform attaches to the report later."""
     if case.priority != "P0" or case.state == "confirmed":
         return "none"
     rows = cases.items_of(session, case)
@@ -264,9 +300,7 @@ def _protect(
     burst = protection.detect_burst(session, settings, targets, report.trust, case.priority)
     if burst is not None:
         protection.join_burst(session, burst, case, created=case.report_count == 1)
-    proven = settings.report_pow_bits == 0 or challenge.verify(
-        session, settings.secret_key, settings.report_pow_bits, data.proof_of_work
-    )
+    proven = report.proven
     budget = protection.budget(
         session,
         settings,
@@ -335,6 +369,7 @@ def _store(
         trust=trust,
         item_ids=[item.id for item in resolution.items],
         unresolved_refs=list(resolution.ambiguous),
+        where_seen=data.where_seen,
     )
     session.add(report)
     case.report_count += 1
@@ -386,13 +421,17 @@ def _article_16_notice(report: Report) -> str:
     )
 
 
-def _received_message(case: Case, missing: list[str]) -> str:
-    text = (
+def _received_message(tr: i18n.Translate, case: Case, to_find: int) -> str:
+    text = tr(
         "We received your report (this confirms receipt of your notice under the EU Digital "
         "Services Act, Article 16). Keep your case number and PIN to follow it here."
     )
     if case.priority == "P0":
-        text += " Because a child may be shown, it goes to the front of the queue."
-    if missing:
-        text += f" We could not find {len(missing)} of the links you gave; the rest is in review."
+        text += " " + tr("Because a child may be shown, it goes to the front of the queue.")
+    if to_find:
+        text += " " + tr(
+            "A person, with the platform, will find what you told us about that we do not "
+            "know yet (%(count)s in all).",
+            count=to_find,
+        )
     return text

@@ -76,7 +76,7 @@ def _index(engine: MatchEngine | None) -> Check:
     age = time.time() - engine.last_cycle_at
     if not engine.connected or age > INDEX_STALE_S:
         return Check("match_index", False, f"not following the database ({age:.0f} s behind)")
-    return Check("match_index", True, f"loaded, followed {age:.1f} s ago")
+    return Check("match_index", True, f"loaded, followed {age:.1f} s ago; {engine.describe()}")
 
 
 def _workers(db: Database, in_process_worker: bool) -> Check:

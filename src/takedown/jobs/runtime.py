@@ -18,7 +18,7 @@ class Runtime:
     def matcher(self) -> MatchEngine:
         """The process's match index (the server's, or one started for this worker)."""
         if self.engine is None:
-            self.engine = MatchEngine(self.db.libpq_url()).start()
+            self.engine = MatchEngine.for_settings(self.db.libpq_url(), self.settings).start()
             self.engine.wait_ready()
         return self.engine
 

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 STALLED_AFTER_S = 10.0
 RESTART_MIN_S, RESTART_MAX_S = 1.0, 30.0
 CHAIN_EVERY_S = 0.25
+SWEEP_EVERY_S = 0.25
 # A job that failed because the database went away runs again once it is back (every job
 # is safe to run twice: deliveries, filings and seals check their own state first).
 OUTAGE_RETRY = procrastinate.RetryStrategy(
@@ -30,6 +31,7 @@ def build_app(libpq_url: str) -> procrastinate.App:
     from takedown.audit import tasks as audit_tasks
     from takedown.cases import tasks as cases_tasks
     from takedown.enforcement import tasks as enforcement
+    from takedown.exchanges import tasks as exchanges_tasks
     from takedown.legal import tasks as legal_tasks
     from takedown.triage import tasks as triage_tasks
 
@@ -45,6 +47,7 @@ def build_app(libpq_url: str) -> procrastinate.App:
     cases_tasks.register(app)
     triage_tasks.register(app)
     legal_tasks.register(app)
+    exchanges_tasks.register(app)
     audit_tasks.register(app)
     # Registered on each app itself: procrastinate renames the tasks of a shared blueprint,
     # so a second worker in one process would look for doubled names.
@@ -114,6 +117,7 @@ async def _run_once(rt: runtime.Runtime, stop: asyncio.Event | None) -> None:
         )
         health.worker_up()
         chainer = asyncio.create_task(_chain_forever(rt))
+        sweeper = asyncio.create_task(_sweep_forever(rt))
         try:
             if stop is None:
                 await task
@@ -129,6 +133,7 @@ async def _run_once(rt: runtime.Runtime, stop: asyncio.Event | None) -> None:
                 await task
         finally:
             chainer.cancel()
+            sweeper.cancel()
             health.worker_stopped()
 
 
@@ -149,6 +154,21 @@ async def _chain_forever(rt: runtime.Runtime) -> None:
             chained = 0
         if chained < audit.CHAIN_BATCH:
             await asyncio.sleep(CHAIN_EVERY_S)
+
+
+async def _sweep_forever(rt: runtime.Runtime) -> None:
+    """Cases due a second look for copies, a batch every SWEEP_EVERY_S (every worker
+    sweeps; a case one is sweeping is skipped by the others)."""
+    from takedown.triage import tasks as triage_tasks
+
+    while True:
+        try:
+            swept = await asyncio.to_thread(triage_tasks.sweep_due)
+        except Exception as exc:  # the database is away: the worker's own loop handles it
+            log.warning("resweeper: %s", type(exc).__name__)
+            swept = 0
+        if swept < triage_tasks.SWEEP_BATCH:
+            await asyncio.sleep(SWEEP_EVERY_S)
 
 
 async def _retry_stalled_now(app: procrastinate.App) -> None:

@@ -10,13 +10,15 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown import audit, cases
+from takedown import audit, cases, i18n
+from takedown.cases import states
 from takedown.cases.models import Case
 from takedown.db.base import utcnow
 from takedown.intake.models import Report
 from takedown.legal.models import TakeItDownRequest
 
 REMOVAL_WINDOW = timedelta(hours=48)
+QUEUE = "take_it_down"
 
 
 def record_request(
@@ -41,7 +43,8 @@ def record_request(
         removal_due_at=now + REMOVAL_WINDOW,
     )
     session.add(request)
-    case.deadline_at = min(case.deadline_at, request.removal_due_at)
+    states.pull_deadline(case, request.removal_due_at)
+    states.to_queue(case, QUEUE)
     session.flush()
     audit.record(
         session,
@@ -51,13 +54,18 @@ def record_request(
         subject_id=case.id,
         data={"report_id": report.id, "removal_due_at": request.removal_due_at},
     )
+    tr = i18n.translator(report.locale)  # the requester's language
     cases.tell_reporter(
         session,
         case,
         "take_it_down",
-        "We received your removal request under the TAKE IT DOWN Act. If the content is what "
-        "you describe, it and every identical copy we find will be removed by "
-        f"{request.removal_due_at:%Y-%m-%d %H:%M} UTC at the latest.",
+        tr(
+            "We received your removal request under the TAKE IT DOWN Act. If the content is "
+            "what you describe, it and every identical copy we find will be removed by "
+            "%(due)s UTC at the latest.",
+            due=f"{request.removal_due_at:%Y-%m-%d %H:%M}",
+        ),
+        report_id=report.id,  # the requester's alone: other reporters never see it
     )
     return request
 
@@ -80,3 +88,20 @@ def on_confirmed(session: Session, case: Case) -> None:
             subject_id=case.id,
             data={"request_id": request.id, "on_time": now <= request.removal_due_at},
         )
+
+
+def requests_of(session: Session, case_id: int) -> list[TakeItDownRequest]:
+    """The case's TAKE IT DOWN requests, oldest first (the console's banner)."""
+    query = select(TakeItDownRequest).where(TakeItDownRequest.case_id == case_id)
+    return list(session.scalars(query.order_by(TakeItDownRequest.id)))
+
+
+def request_case_ids():  # type: ignore[no-untyped-def]
+    """A query of the ids of cases that carry a TAKE IT DOWN request (the console's view)."""
+    return select(TakeItDownRequest.case_id)
+
+
+def with_requests(session: Session, case_ids: list[int]) -> set[int]:
+    """Which of these cases carry a TAKE IT DOWN request (the queue's tag)."""
+    query = select(TakeItDownRequest.case_id).where(TakeItDownRequest.case_id.in_(case_ids))
+    return set(session.scalars(query))

@@ -8,8 +8,10 @@ the multi-index off-lock and replays the changes made meanwhile.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -162,8 +164,7 @@ class PdqIndex:
 
     @property
     def needs_compaction(self) -> bool:
-        s = self._state
-        return s.dead.shape[0] + s.delta_ids.shape[0] > self._compact_after
+        return self.changed_since_build > self._compact_after
 
     def build(self, ids: np.ndarray | Iterable[int], hashes: np.ndarray) -> None:
         """Replace the whole content (and any change made meanwhile) with these entries."""
@@ -181,6 +182,23 @@ class PdqIndex:
             state = _State.of(ids, words, self._layout)
             with self._lock:
                 self._state = state
+
+    def attach(self, ids: np.ndarray, main: MultiIndex) -> None:
+        """Replace the whole content with a prebuilt multi-index (e.g. memory-mapped files)
+        whose rows hold `ids` (sorted, unique); nothing is copied."""
+        main.scans(DEFAULT_RADIUS)
+        with self._rebuild_lock, self._lock:
+            self._state = _State(main, ids, _NO_ROWS, _NO_ROWS, _NO_WORDS)
+
+    def live(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every live (id, hash), sorted by id: (n,) int64 and (n, 4) uint64, copies."""
+        return self._state.live()
+
+    @property
+    def changed_since_build(self) -> int:
+        """Rows added or removed since the multi-index was built (the brute-forced part)."""
+        s = self._state
+        return s.dead.shape[0] + s.delta_ids.shape[0]
 
     def add(self, ids: np.ndarray | Iterable[int], hashes: np.ndarray) -> None:
         """Insert or replace entries (for an id given twice, the last hash wins)."""
@@ -203,6 +221,26 @@ class PdqIndex:
         if q.shape[0] != 1:
             raise ValueError("query takes one hash; see query_orientations")
         return _sorted_matches(*self._state.query(q[0], radius))
+
+    def query_many(
+        self, hashes: np.ndarray, radius: int = DEFAULT_RADIUS, threads: int | None = None
+    ) -> list[Matches]:
+        """One `Matches` per hash, on `threads` threads (default: every core; the kernels
+        release the GIL), all against the same state."""
+        state, qs = self._state, as_words(hashes)
+        threads = max(1, min(threads or os.cpu_count() or 1, qs.shape[0]))
+
+        def part(k: int) -> list[Matches]:
+            return [_sorted_matches(*state.query(q, radius)) for q in qs[k::threads]]
+
+        if threads == 1:
+            return part(0)
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            parts = list(pool.map(part, range(threads)))
+        out: list[Matches] = [None] * qs.shape[0]  # type: ignore[list-item]
+        for k, found in enumerate(parts):
+            out[k::threads] = found
+        return out
 
     def query_orientations(self, hashes: np.ndarray, radius: int = DEFAULT_RADIUS) -> Matches:
         """Entries within `radius` of any of several hashes (e.g. the 8 dihedral orientations
@@ -249,6 +287,21 @@ def warm_up() -> None:
     index.query(words[0], 8)
     index.query(words[0], 100)
     index.query_orientations(words[:8])
+    # Mapped generations (shared.py) are read-only arrays: numba compiles those apart.
+    main = MultiIndex.build(words)
+    frozen = [_read_only(a) for a in (main.words, main.offsets, main.positions)]
+    shared = PdqIndex()
+    shared.attach(np.arange(4096), MultiIndex(frozen[0], main.layout, *frozen[1:]))
+    shared.add([5000], words[:1])
+    shared.query(_read_only(words[0]), 8)
+    shared.query(words[0], 100)
+    shared.query_orientations(words[:8])
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    view = a.view()
+    view.flags.writeable = False
+    return view
 
 
 def _digest_order(keys: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -74,6 +75,12 @@ class _Plan(NamedTuple):
 
 _NO_MASKS = np.empty(0, dtype=np.int64)
 
+Allocate = Callable[[str, tuple[int, int]], np.ndarray]
+
+
+def _alloc(name: str, shape: tuple[int, int]) -> np.ndarray:
+    return np.empty(shape, dtype=np.uint32)
+
 
 class MultiIndex:
     """Exact radius search over a fixed array of hashes; rows are positions in `words`."""
@@ -86,14 +93,17 @@ class MultiIndex:
         self._plans: dict[int, _Plan] = {}
 
     @classmethod
-    def build(cls, words: np.ndarray, layout: Layout | None = None) -> MultiIndex:
-        """Index `words` (n x 4 uint64, C-contiguous; kept, not copied)."""
+    def build(
+        cls, words: np.ndarray, layout: Layout | None = None, alloc: Allocate = _alloc
+    ) -> MultiIndex:
+        """Index `words` (n x 4 uint64, C-contiguous; kept, not copied). `alloc(name, shape)`
+        makes the uint32 tables (e.g. in memory-mapped files)."""
         n = words.shape[0]
         if n >= 2**32:
             raise ValueError("at most 2**32 - 1 rows")
         layout = layout or Layout.for_size(n)
-        offsets = np.empty((layout.chunks, (1 << layout.bits) + 1), dtype=np.uint32)
-        positions = np.empty((layout.chunks, n), dtype=np.uint32)
+        offsets = alloc("offsets", (layout.chunks, (1 << layout.bits) + 1))
+        positions = alloc("positions", (layout.chunks, n))
 
         def sort_chunk(c: int) -> None:
             start = c * layout.bits

@@ -70,6 +70,8 @@ class BankEntry(Base):
     note: Mapped[str | None] = mapped_column(Text)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Who disabled it: `exchange` (its exchange withdrew it), `curator`, `quarantine`.
+    disabled_by: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     txid: Mapped[int | None] = mapped_column(Xid8())
 

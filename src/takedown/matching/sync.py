@@ -8,7 +8,7 @@ out of order, whatever the commit order of concurrent writers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,38 +42,59 @@ class Change:
     live: np.ndarray  # bool
 
 
-def load(conn: psycopg.Connection, source: Source) -> tuple[str, dict[str, Change]]:
-    """Every live row by signal, and the snapshot they were read at (binary COPY: fast)."""
+def read(
+    conn: psycopg.Connection,
+    source: Source,
+    loads: Iterable[str] = (),
+    follows: dict[str, str] | None = None,
+) -> tuple[str, dict[str, Change]]:
+    """In one snapshot: every live row of the signals in `loads` (binary COPY: fast), and for
+    each signal in `follows` the rows written by transactions not visible in its snapshot.
+    Returns that snapshot and the rows by signal (a signal in neither is left out)."""
+    follows = follows or {}
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         snapshot = _snapshot(conn)
-        out = {}
-        for signal, size in SIGNALS.items():
-            query = (
-                f"COPY (SELECT e.id, e.value FROM {source.from_clause} "
-                f"WHERE e.signal = '{signal}' AND length(e.value) = {size} AND {source.live}) "
-                "TO STDOUT (FORMAT BINARY)"
-            )
-            ids, values = _copy_fixed(conn, query, size)
-            out[signal] = Change(ids, values, np.ones(len(ids), dtype=bool))
+        out = {signal: _copy_signal(conn, source, signal) for signal in loads}
+        # Follows always use the txid index: right after a bulk import the planner's
+        # statistics are stale, and a sequential scan every cycle breaks the 1 s promise.
+        conn.execute("SET LOCAL enable_seqscan = off")
+        by_since: dict[str, list[str]] = {}
+        for signal, since in follows.items():
+            by_since.setdefault(since, []).append(signal)
+        for since, signals in by_since.items():
+            out.update(_group(_changed_rows(conn, source, since), signals))
     return snapshot, out
+
+
+def load(conn: psycopg.Connection, source: Source) -> tuple[str, dict[str, Change]]:
+    """Every live row by signal, and the snapshot they were read at."""
+    return read(conn, source, loads=SIGNALS)
 
 
 def changes(conn: psycopg.Connection, source: Source, since: str) -> tuple[str, dict[str, Change]]:
     """Rows written by transactions that committed after snapshot `since`."""
-    with conn.transaction():
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        # Always the txid index: right after a bulk import the planner's statistics are
-        # stale, and a sequential scan of millions of rows every cycle breaks the 1 s promise.
-        conn.execute("SET LOCAL enable_seqscan = off")
-        snapshot = _snapshot(conn)
-        rows = conn.execute(
-            f"SELECT e.id, e.signal, e.value, {source.live} FROM {source.from_clause} "
-            "WHERE e.txid >= pg_snapshot_xmin(%(s)s::pg_snapshot) "
-            "AND NOT pg_visible_in_snapshot(e.txid, %(s)s::pg_snapshot)",
-            {"s": since},
-        ).fetchall()
-    return snapshot, _group(rows)
+    return read(conn, source, follows=dict.fromkeys(SIGNALS, since))
+
+
+def _copy_signal(conn: psycopg.Connection, source: Source, signal: str) -> Change:
+    size = SIGNALS[signal]
+    query = (
+        f"COPY (SELECT e.id, e.value FROM {source.from_clause} "
+        f"WHERE e.signal = '{signal}' AND length(e.value) = {size} AND {source.live}) "
+        "TO STDOUT (FORMAT BINARY)"
+    )
+    ids, values = _copy_fixed(conn, query, size)
+    return Change(ids, values, np.ones(len(ids), dtype=bool))
+
+
+def _changed_rows(conn: psycopg.Connection, source: Source, since: str) -> list[tuple]:
+    return conn.execute(
+        f"SELECT e.id, e.signal, e.value, {source.live} FROM {source.from_clause} "
+        "WHERE e.txid >= pg_snapshot_xmin(%(s)s::pg_snapshot) "
+        "AND NOT pg_visible_in_snapshot(e.txid, %(s)s::pg_snapshot)",
+        {"s": since},
+    ).fetchall()
 
 
 def _snapshot(conn: psycopg.Connection) -> str:
@@ -82,9 +103,10 @@ def _snapshot(conn: psycopg.Connection) -> str:
     return row[0]
 
 
-def _group(rows: list[tuple]) -> dict[str, Change]:
+def _group(rows: list[tuple], signals: Iterable[str] = SIGNALS) -> dict[str, Change]:
     out = {}
-    for signal, size in SIGNALS.items():
+    for signal in signals:
+        size = SIGNALS[signal]
         mine = [r for r in rows if r[1] == signal and len(r[2]) == size]
         ids = np.fromiter((r[0] for r in mine), dtype=np.int64, count=len(mine))
         values = np.frombuffer(b"".join(bytes(r[2]) for r in mine), dtype=np.uint8)

@@ -1,5 +1,6 @@
 """Staff: roles, queues, passwords, login sessions."""
 
+from takedown.people.accounts import change_password, disable_user, find_user, list_users
 from takedown.people.models import QUEUES, ROLES, User, WebSession
 from takedown.people.service import (
     DECIDERS,
@@ -32,7 +33,11 @@ __all__ = [
     "WebSession",
     "authenticate",
     "can_see_queue",
+    "change_password",
     "create_user",
+    "disable_user",
+    "find_user",
+    "list_users",
     "login",
     "login_delay",
     "logout",

@@ -17,8 +17,12 @@ ROLES = (
     "admin",
     "auditor",
     "law_enforcement_liaison",
+    # HMA-compatible API keys (web/api/hma.py): hash media, look up banks, curate banks.
+    "hasher",
+    "matcher",
+    "curator",
 )
-QUEUES = ("general", "child_safety", "ncii", "appeals")
+QUEUES = ("general", "child_safety", "ncii", "take_it_down", "appeals")
 
 
 class User(Base):

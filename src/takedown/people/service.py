@@ -19,7 +19,7 @@ from takedown import audit
 from takedown.config import Settings
 from takedown.db import counters
 from takedown.db.base import utcnow
-from takedown.errors import Forbidden, InvalidInput, Unauthorized
+from takedown.errors import Conflict, Forbidden, InvalidInput, Unauthorized
 from takedown.people.errors import BadLogin, LockedOut
 from takedown.people.models import QUEUES, ROLES, User, WebSession
 from takedown.platforms.keys import digest, new_api_key
@@ -29,12 +29,15 @@ DECIDERS = ("reviewer", "child_safety_specialist", "supervisor", "admin")
 SPECIALISTS = ("child_safety_specialist", "supervisor", "admin")
 READERS = (*DECIDERS, "auditor", "law_enforcement_liaison")
 DEFAULT_QUEUES = {
-    "reviewer": ["general", "child_safety"],
-    "child_safety_specialist": ["general", "child_safety", "ncii", "appeals"],
+    "reviewer": ["general", "child_safety", "take_it_down"],
+    "child_safety_specialist": ["general", "child_safety", "ncii", "take_it_down", "appeals"],
     "supervisor": list(QUEUES),
     "admin": list(QUEUES),
     "auditor": list(QUEUES),
     "law_enforcement_liaison": ["child_safety"],
+    "hasher": [],
+    "matcher": [],
+    "curator": [],
 }
 SESSION_LIFETIME = timedelta(hours=12)
 _hasher = PasswordHasher()
@@ -58,6 +61,8 @@ def create_user(
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
     if password is not None and len(password) < 12:
         raise InvalidInput("passwords need at least 12 characters", field="password")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"A staff account named {username!r} exists already.", field="username")
     key = new_api_key("tdu")
     user = User(
         username=username,

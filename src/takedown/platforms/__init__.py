@@ -14,12 +14,14 @@ from takedown.platforms.service import (
     family,
     get_account,
     get_platform,
+    host_of,
     keys,
     list_platforms,
     register_content,
     resolve_refs,
     revoke_key,
     set_webhook_url,
+    with_scheme,
 )
 
 __all__ = [
@@ -40,10 +42,12 @@ __all__ = [
     "family",
     "get_account",
     "get_platform",
+    "host_of",
     "keys",
     "list_platforms",
     "register_content",
     "resolve_refs",
     "revoke_key",
     "set_webhook_url",
+    "with_scheme",
 ]

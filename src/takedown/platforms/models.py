@@ -57,8 +57,8 @@ class Account(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"), index=True)
-    external_id: Mapped[str] = mapped_column(String(200))
-    handle: Mapped[str | None] = mapped_column(String(200))
+    external_id: Mapped[str] = mapped_column(String(200), index=True)  # console search
+    handle: Mapped[str | None] = mapped_column(String(200), index=True)
     state: Mapped[str] = mapped_column(String(20), default="active")
     suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -70,7 +70,7 @@ class ContentItem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"), index=True)
-    external_id: Mapped[str] = mapped_column(String(200))
+    external_id: Mapped[str] = mapped_column(String(200), index=True)  # console search
     url: Mapped[str | None] = mapped_column(Text, index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     media_type: Mapped[str] = mapped_column(String(20), default="video")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from takedown import audit
 from takedown.db.base import utcnow
-from takedown.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from takedown.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from takedown.platforms.errors import UnknownContent, UnknownRepostTarget
 from takedown.platforms.keys import digest, new_api_key, new_webhook_secret
 from takedown.platforms.models import SCOPES, Account, ApiKey, ContentItem, Platform
@@ -34,6 +35,8 @@ class NewKey:
 
 def create_platform(session: Session, name: str, webhook_url: str | None) -> NewPlatform:
     """Register a platform with a first key (all scopes); the key is returned once."""
+    if session.scalar(select(Platform.id).where(Platform.name == name)) is not None:
+        raise Conflict(f"A platform named {name!r} exists already.", field="name")
     platform = Platform(name=name, webhook_url=webhook_url, webhook_secret=new_webhook_secret())
     session.add(platform)
     session.flush()
@@ -255,7 +258,7 @@ def _candidates(session: Session, ref: str) -> list[ContentItem]:
     platform that serves that host; a bare id names an item on any platform."""
     if not ref or "\x00" in ref:
         return []
-    url = _normal_url(ref)
+    url = _normal_url(with_scheme(ref))
     if url is None:
         return _first_two(session, select(ContentItem).where(ContentItem.external_id == ref))
     by_url = _first_two(session, select(ContentItem).where(ContentItem.url == url))
@@ -271,6 +274,23 @@ def _candidates(session: Session, ref: str) -> list[ContentItem]:
         .where(ContentItem.external_id == last, Platform.hosts.contains([parts.netloc]))
     )
     return _first_two(session, on_host)
+
+
+HOST_LIKE = re.compile(r"^(www\.)?[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?(/\S*)?$", re.IGNORECASE)
+
+
+def with_scheme(ref: str) -> str:
+    """A link typed without its scheme (`example.social/p/1`) as https; anything else as is."""
+    ref = ref.strip()
+    if "://" not in ref and HOST_LIKE.match(ref) and "/" in ref:
+        return f"https://{ref}"
+    return ref
+
+
+def host_of(ref: str) -> str:
+    """The host a reporter's ref names, lower-case; "" for an id or a username."""
+    url = _normal_url(with_scheme(ref))
+    return urlsplit(url).netloc if url else ""
 
 
 def _first_two(session: Session, query: Select[tuple[ContentItem]]) -> list[ContentItem]:

@@ -48,7 +48,10 @@ def screen_upload(
 ) -> Verdict:
     """A new upload: blocked if a block bank knows it or it copies confirmed media, held if
     it copies media hidden under review or a review bank knows it; it joins that case."""
-    result = Verdict("allow", matching.match_banks(session, engine, query))
+    from takedown.exchanges import hygiene  # a flooding bank entry stops acting here
+
+    matches = matching.match_banks(session, engine, query)
+    result = Verdict("allow", hygiene.screen(session, settings, item.id, matches))
     copies = matching.find_copies(session, engine, query, item.platform_id)
     originals = _items(session, [c.content_id for c in copies if c.content_id != item.id])
     found = cases.standings(session, originals.values())

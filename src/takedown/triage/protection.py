@@ -19,6 +19,7 @@ from takedown.config import Settings
 from takedown.db import counters
 from takedown.db.base import utcnow
 from takedown.errors import TakedownError
+from takedown.i18n import N_
 from takedown.jobs import enqueue
 from takedown.platforms import ContentItem
 from takedown.triage.service import RANK_DETAIL
@@ -50,8 +51,10 @@ def check_rate(session: Session, settings: Settings, client: str | None, trust: 
         return
     if counters.hit(session, f"reports|{client}", HOUR) > settings.client_report_limit:
         raise TooManyReports(
-            "Too many reports from here in the last hour. Please try again later; if a child "
-            "is in danger now, call the police."
+            N_(
+                "Too many reports from here in the last hour. Please try again later; if a "
+                "child is in danger now, call the police."
+            )
         )
 
 

@@ -12,6 +12,7 @@ from takedown import audit, cases, enforcement
 from takedown.cases import Case, states
 from takedown.config import Settings
 from takedown.db.base import utcnow
+from takedown.i18n import N_
 from takedown.platforms import ContentItem, family
 
 PROTECTING = cases.PROTECTING
@@ -151,8 +152,10 @@ def protect(
             session,
             case,
             "restricted",
-            "The content you reported, and every repost of it, is now hidden from everyone, "
-            "cannot be shared and earns no money while people review it.",
+            N_(
+                "The content you reported, and every repost of it, is now hidden from "
+                "everyone, cannot be shared and earns no money while people review it."
+            ),
             report_id=report_id,
         )
     return restricted

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import procrastinate
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from takedown import cases, mail
 from takedown.cases import Case
 from takedown.db import counters
 from takedown.db.base import utcnow
-from takedown.jobs import enqueue, runtime
+from takedown.jobs import runtime
+from takedown.matching import MatchEngine
+from takedown.triage.models import ResweepDue
 from takedown.triage.protection import BURST_ALERT_TASK
 
 RESWEEP_TASK = "triage:resweep"
 RESWEEP_AFTER = timedelta(seconds=1)
+RESWEEP_RETRY = timedelta(seconds=30)
+SWEEP_BATCH = 100
+log = logging.getLogger(__name__)
 BURST_MAIL_QUIET = timedelta(minutes=10)  # past one follow cycle of every process's index
 
 
@@ -35,39 +42,103 @@ def purge_counters(timestamp: int) -> int:
 
 
 def resweep_later(session: Session, case: Case) -> None:
-    enqueue(session, RESWEEP_TASK, scheduled_at=utcnow() + RESWEEP_AFTER, case_id=case.id)
+    """Look for the case's copies again a moment after this transaction commits: one row
+    per case (a later report moves it later), swept by every worker in batches."""
+    due = utcnow() + RESWEEP_AFTER
+    stmt = insert(ResweepDue).values(case_id=case.id, due_at=due)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[ResweepDue.case_id],
+            set_={"due_at": func.greatest(ResweepDue.due_at, stmt.excluded.due_at)},
+        )
+    )
+
+
+def sweep_due(limit: int = SWEEP_BATCH) -> int:
+    """Resweep the cases that are due (each in its own transaction, its row removed with
+    it; one a worker elsewhere is sweeping is skipped). Returns how many were swept."""
+    rt = runtime.current()
+    with rt.db.session() as session:
+        due = list(
+            session.scalars(
+                select(ResweepDue.case_id)
+                .where(ResweepDue.due_at <= utcnow())
+                .order_by(ResweepDue.due_at)
+                .limit(limit)
+            )
+        )
+    if not due:
+        return 0
+    engine = rt.matcher()
+    engine.sync_now()  # once for the batch, before any lock is taken
+    swept = 0
+    for case_id in due:
+        try:
+            swept += _sweep_one(rt, engine, case_id)
+        except Exception:  # one case's failure must not stop the others': it is tried later
+            log.exception("resweep of case %d failed; tried again later", case_id)
+            _postpone(rt, case_id)
+    return swept
+
+
+def _sweep_one(rt: runtime.Runtime, engine: MatchEngine, case_id: int) -> int:
+    with rt.db.session() as session:
+        row = session.scalar(
+            select(ResweepDue)
+            .where(ResweepDue.case_id == case_id, ResweepDue.due_at <= utcnow())
+            .with_for_update(skip_locked=True)
+        )
+        if row is None:
+            return 0
+        session.delete(row)
+        _resweep_in(session, engine, case_id)
+        return 1
+
+
+def _postpone(rt: runtime.Runtime, case_id: int) -> None:
+    with rt.db.session() as session:
+        session.execute(
+            update(ResweepDue)
+            .where(ResweepDue.case_id == case_id)
+            .values(due_at=utcnow() + RESWEEP_RETRY)
+        )
 
 
 def resweep(case_id: int) -> int:
-    """Restrict copies that were uploaded while the report was being taken."""
-    from takedown.triage.copies import propagate
-
+    """Restrict copies that were uploaded while the report was being taken (the job of
+    earlier versions, still run for jobs queued before the upgrade)."""
     rt = runtime.current()
     engine = rt.matcher()
     engine.sync_now()
     with rt.db.session() as session:
-        case = cases.get_case(session, case_id, lock=True)
-        if case.state not in ("open", "restricted", "pending_second_review"):
-            return 0
-        # Only what a report was allowed to hide spreads to copies uploaded meanwhile, within
-        # what is left of that report's copy cap.
-        hidden = 0
-        for ci, item in cases.items_of(session, case, cases.PROTECTING):
-            if ci.reason != "reported" or ci.hidden_by_report_id is None:
-                continue
-            trust, left = _copy_budget(session, case, ci.hidden_by_report_id)
-            spread = propagate(
-                session,
-                engine,
-                case,
-                [item],
-                restrict=True,
-                report_id=ci.hidden_by_report_id,
-                trust=trust,
-                copy_cap=left,
-            )
-            hidden += spread.hidden
-        return hidden
+        return _resweep_in(session, engine, case_id)
+
+
+def _resweep_in(session: Session, engine: MatchEngine, case_id: int) -> int:
+    from takedown.triage.copies import propagate
+
+    case = cases.get_case(session, case_id, lock=True)
+    if case.state not in ("open", "restricted", "pending_second_review"):
+        return 0
+    # Only what a report was allowed to hide spreads to copies uploaded meanwhile, within
+    # what is left of that report's copy cap.
+    hidden = 0
+    for ci, item in cases.items_of(session, case, cases.PROTECTING):
+        if ci.reason != "reported" or ci.hidden_by_report_id is None:
+            continue
+        trust, left = _copy_budget(session, case, ci.hidden_by_report_id)
+        spread = propagate(
+            session,
+            engine,
+            case,
+            [item],
+            restrict=True,
+            report_id=ci.hidden_by_report_id,
+            trust=trust,
+            copy_cap=left,
+        )
+        hidden += spread.hidden
+    return hidden
 
 
 def _copy_budget(session: Session, case: Case, report_id: int) -> tuple[str, int | None]:

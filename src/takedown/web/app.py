@@ -19,8 +19,10 @@ from takedown.fingerprints.service import set_decode_slots
 from takedown.jobs import Runtime, readiness
 from takedown.matching import MatchEngine
 from takedown.web import errors, hardening
-from takedown.web.api import appeals, bursts, cases, check, content, reports, webhooks
+from takedown.web.api import appeals, bodies, bursts, cases, check, content, reports, webhooks
+from takedown.web.api import hma as hma_api
 from takedown.web.api import legal as legal_api
+from takedown.web.api import quarantines as quarantines_api
 from takedown.web.auth import LoginRequired
 from takedown.web.limits import BodyLimit
 from takedown.web.pages import admin as admin_pages
@@ -28,7 +30,7 @@ from takedown.web.pages import routes as pages
 from takedown.web.pages import staff as staff_pages
 
 log = logging.getLogger("takedown.web")
-UPLOAD_PATHS = ("/v1/content", "/v1/check")
+UPLOAD_PATHS = ("/v1/content", "/v1/check", *hma_api.UPLOAD_PATHS)
 
 
 def create_app(
@@ -44,7 +46,7 @@ def create_app(
             await asyncio.to_thread(database.open)
             await asyncio.to_thread(database.migrate)
         app.state.db = database
-        app.state.matcher = MatchEngine(database.libpq_url()).start()
+        app.state.matcher = MatchEngine.for_settings(database.libpq_url(), settings).start()
         await asyncio.to_thread(app.state.matcher.wait_ready)
         stop = asyncio.Event()
         worker = (
@@ -94,6 +96,12 @@ def create_app(
         admin_pages.router,
     ):
         app.include_router(router)
+    bodies.install(app)  # bodies the upload routes parse themselves, in /openapi.json
+    # HMA's API at the root and under /hma (where its /status is: /status is the reporters').
+    app.include_router(hma_api.router)
+    app.include_router(hma_api.router, prefix="/hma", include_in_schema=False)
+    app.include_router(hma_api.status_router)
+    app.include_router(quarantines_api.router)
     app.mount(
         "/static", StaticFiles(directory=Path(__file__).parent / "pages" / "static"), name="static"
     )

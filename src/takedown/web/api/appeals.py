@@ -58,6 +58,8 @@ def rereview(
     """The reporter asks for another review of a dismissed report (case number and PIN)."""
     client = client_key(settings, request)
     with db.session() as session:
-        case = intake.case_for_reporter(session, settings, case_number, x_report_pin, client=client)
-        made = appeals.request_rereview(session, case, body.statement)
+        case, report = intake.reporter_of(
+            session, settings, case_number, x_report_pin, client=client
+        )
+        made = appeals.request_rereview(session, case, body.statement, report_id=report.id)
         return AppealOut(appeal_id=made.id, case_number=case.number, state=case.state)

@@ -10,9 +10,9 @@ from starlette.concurrency import run_in_threadpool
 
 from takedown import platforms, triage
 from takedown.errors import InvalidInput
+from takedown.web.api.bodies import body_doc
 from takedown.web.api.content import Match
 from takedown.web.api.media import (
-    MULTIPART_DOC,
     Hashes,
     authenticate_platform,
     parse,
@@ -25,6 +25,8 @@ router = APIRouter(prefix="/v1/check", tags=["platform"])
 
 
 class CheckBody(BaseModel):
+    """Bare hashes to check (or send a file as multipart `media` instead)."""
+
     model_config = ConfigDict(extra="forbid")
 
     hashes: Hashes | None = None
@@ -35,7 +37,11 @@ class CheckResult(BaseModel):
     matches: list[Match]
 
 
-@router.post("", response_model=CheckResult, openapi_extra=MULTIPART_DOC)
+@router.post(
+    "",
+    response_model=CheckResult,
+    openapi_extra=body_doc(CheckBody, "a file to check; nothing is stored"),
+)
 async def check(
     request: Request, db: DatabaseDep, matcher: MatcherDep, key: BearerDep
 ) -> CheckResult:

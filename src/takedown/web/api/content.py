@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from takedown import matching, platforms, triage
+from takedown.web.api.bodies import body_doc
 from takedown.web.api.media import (
-    MULTIPART_DOC,
     Hashes,
     authenticate_platform,
     parse,
@@ -23,15 +23,41 @@ router = APIRouter(prefix="/v1/content", tags=["platform"])
 
 
 class ContentBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """An upload or repost on the platform, as the platform knows it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "post-1001",
+                    "author_id": "user-42",
+                    "url": "https://example.social/p/post-1001",
+                    "media_type": "image",
+                }
+            ]
+        },
+    )
 
     id: str = Field(min_length=1, max_length=200, description="the platform's content id")
-    author_id: str = Field(min_length=1, max_length=200)
-    author_handle: str | None = Field(None, max_length=200)
-    url: str | None = Field(None, max_length=2000)
-    media_type: Literal["image", "video", "text", "other"] = "video"
-    media_url: str | None = Field(None, max_length=2000)
-    repost_of: str | None = Field(None, max_length=200)
+    author_id: str = Field(
+        min_length=1, max_length=200, description="the platform's id of the uploader's account"
+    )
+    author_handle: str | None = Field(None, max_length=200, description="the uploader's @name")
+    url: str | None = Field(
+        None, max_length=2000, description="the public link reporters will paste"
+    )
+    media_type: Literal["image", "video", "text", "other"] = Field(
+        "video", description="what the item is"
+    )
+    media_url: str | None = Field(
+        None,
+        max_length=2000,
+        description="where Takedown can fetch the media (evidence, previews for reviewers)",
+    )
+    repost_of: str | None = Field(
+        None, max_length=200, description="the content id this reposts (a registered item)"
+    )
     hashes: Hashes | None = Field(None, description="hashes computed by the platform itself")
 
 
@@ -70,7 +96,10 @@ class ViewsOut(BaseModel):
     visibility: str
 
 
-@router.post("", response_model=ContentVerdict, openapi_extra=MULTIPART_DOC)
+CONTENT_DOC = body_doc(ContentBody, "the image or video file, fingerprinted on receipt")
+
+
+@router.post("", response_model=ContentVerdict, openapi_extra=CONTENT_DOC)
 async def register_content(
     request: Request, db: DatabaseDep, settings: SettingsDep, matcher: MatcherDep, key: BearerDep
 ) -> ContentVerdict:

@@ -103,23 +103,6 @@ async def query_from(
     return None
 
 
-MULTIPART_DOC = {
-    "requestBody": {
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "metadata": {"type": "string", "description": "the JSON body, as text"},
-                        "media": {"type": "string", "format": "binary"},
-                    },
-                }
-            }
-        }
-    }
-}
-
-
 def authenticate_platform(db: Database, key: str | None, scope: str = "content") -> None:
     """Refuse an unknown caller before reading or hashing any upload."""
     with db.session() as session:

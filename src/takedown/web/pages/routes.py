@@ -1,60 +1,59 @@
-"""Server-rendered pages for reporters: work without JavaScript and on a phone."""
+"""Server-rendered pages for reporters: work without JavaScript and on a phone, in the
+reporter's language. A report is never turned away for naming something we do not know."""
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from takedown import intake
 from takedown.errors import TakedownError
 from takedown.intake.schemas import ROLE_LABELS, ReportIn
 from takedown.web.clients import client_key, from_other_site
 from takedown.web.deps import DatabaseDep, SettingsDep
-from takedown.web.pages.render import templates
+from takedown.web.pages import form_errors, sealed, status_pages
+from takedown.web.pages.form_errors import CROSS_SITE, FIELD_LABELS
+from takedown.web.pages.render import locale_of, public_page
 
 router = APIRouter(include_in_schema=False)
+router.include_router(status_pages.router)
 log = logging.getLogger("takedown.web")
 
-FIELD_LABELS = {
-    "content": "Links or ids",
-    "reporter_role": "Who are you?",
-    "minor_depicted": "Does it show someone under 18?",
-    "age_at_time": "Age",
-    "law_enforcement_case_number": "Police case number",
-    "statement": "What happened",
-    "contact": "Contact",
-    "take_it_down": "TAKE IT DOWN Act request",
-}
 # The TAKE IT DOWN Act fieldset: a checkbox and the request's own fields, nested on input.
 TAKE_IT_DOWN_FIELDS = ("tid_signature", "tid_good_faith", "tid_identification")
-FORM_FIELDS = (*FIELD_LABELS, *TAKE_IT_DOWN_FIELDS, "proof_of_work")
-CROSS_SITE = {
-    "field": "content",
-    "label": "Report",
-    "message": "this form was sent from another website's page, so we did not take it and "
-    "nothing was reported. If you want to report something, fill in the form on this page.",
-}
+FORM_FIELDS = (*FIELD_LABELS, "where_seen", *TAKE_IT_DOWN_FIELDS, "proof_of_work")
+RECEIPT_KEYS = (
+    "case_number",
+    "pin",
+    "priority",
+    "state",
+    "protection",
+    "received_at",
+    "removal_due_at",
+    "decision_due_at",
+    "unresolved",
+)
 
 
 def _render_form(
     request: Request, form: dict[str, str], errors: list[dict[str, str]], status: int = 200
 ) -> Response:
     roles = [(role.value, label) for role, label in ROLE_LABELS.items()]
-    return templates.TemplateResponse(
+    return public_page(
         request,
         "report.html",
         {
             "form": form,
             "errors": errors,
-            "bad": {e["field"] for e in errors},
+            "bad": {e["field"]: e["message"] for e in errors},
             "roles": roles,
             "pow_bits": request.app.state.settings.report_pow_bits,
         },
-        status_code=status,
+        status=status,
     )
 
 
@@ -74,29 +73,44 @@ async def submit_report(request: Request, db: DatabaseDep, settings: SettingsDep
     try:
         data = ReportIn.model_validate(_form_to_input(form))
     except ValidationError as exc:
-        return _render_form(request, form, _errors_from(exc), status=422)
+        nothing = not (form["content"].strip() or form["where_seen"].strip())
+        errors = form_errors.from_validation(exc, nothing_named=nothing)
+        return _render_form(request, form, errors, status=422)
     try:
         client = client_key(settings, request)
-        receipt = await _submit(db, settings, data, request.app.state.matcher, client)
+        receipt = await _submit(db, settings, data, request, client)
     except TakedownError as exc:
-        error = {
-            "field": exc.field or "content",
-            "label": FIELD_LABELS.get(exc.field or "", "Report"),
-            "message": exc.message,
-        }
-        return _render_form(request, form, [error], status=exc.status)
-    return templates.TemplateResponse(
-        request, "receipt.html", {"receipt": receipt}, status_code=201
+        return _render_form(request, form, [form_errors.from_domain(exc)], status=exc.status)
+    # Post/redirect/get: reloading the receipt shows it again and files nothing.
+    response = RedirectResponse("/receipt", status_code=303)
+    sealed.put(settings, response, sealed.RECEIPT, receipt.model_dump(include=set(RECEIPT_KEYS)))
+    return response
+
+
+@router.get("/receipt", response_class=HTMLResponse)
+def receipt_page(request: Request, settings: SettingsDep) -> Response:
+    receipt = sealed.get(settings, request, sealed.RECEIPT)
+    if receipt is None:
+        return public_page(request, "receipt.html", {"receipt": None}, status=404)
+    return public_page(
+        request,
+        "receipt.html",
+        {
+            "receipt": receipt,
+            "state_label": intake.STATE_LABELS.get(str(receipt.get("state")), ""),
+            "note": intake.PROTECTION_NOTES.get(str(receipt.get("protection")), ""),
+            "help": settings.help_resources,
+        },
     )
 
 
-async def _submit(db, settings, data: ReportIn, engine, client: str) -> intake.Receipt:  # type: ignore[no-untyped-def]
-    from starlette.concurrency import run_in_threadpool
+async def _submit(db, settings, data: ReportIn, request: Request, client: str) -> intake.Receipt:  # type: ignore[no-untyped-def]
+    engine, locale = request.app.state.matcher, locale_of(request)
 
     def work() -> intake.Receipt:
         with db.session() as session:
             return intake.submit_report(
-                session, settings, data, channel="form", engine=engine, client=client
+                session, settings, data, "form", engine=engine, client=client, locale=locale
             )
 
     return await run_in_threadpool(work)
@@ -117,40 +131,3 @@ def _form_to_input(form: dict[str, str]) -> dict[str, object]:
             "identification": form["tid_identification"],
         }
     return data
-
-
-def _errors_from(exc: ValidationError) -> list[dict[str, str]]:
-    errors = []
-    for err in exc.errors():
-        field = str(err["loc"][0]) if err["loc"] else "content"
-        message = "please fill this in" if err["type"] == "missing" else err["msg"]
-        if err["type"] == "too_short" and field == "content":
-            message = "please give at least one link or id"
-        errors.append({"field": field, "label": FIELD_LABELS.get(field, field), "message": message})
-    return errors
-
-
-@router.get("/status", response_class=HTMLResponse)
-def status_form(request: Request, case: str = "") -> Response:
-    return templates.TemplateResponse(request, "status.html", {"case_number": case})
-
-
-@router.post("/status", response_class=HTMLResponse)
-def status_page(
-    request: Request,
-    db: DatabaseDep,
-    settings: SettingsDep,
-    case_number: Annotated[str, Form()] = "",
-    pin: Annotated[str, Form()] = "",
-) -> Response:
-    context: dict[str, object] = {"case_number": case_number}
-    client = client_key(settings, request)
-    try:
-        with db.session() as session:
-            context["status"] = intake.status(session, settings, case_number, pin, client=client)
-    except TakedownError as exc:
-        context["error"] = exc.message
-        return templates.TemplateResponse(
-            request, "status.html", context, status_code=exc.status, headers=exc.headers()
-        )
-    return templates.TemplateResponse(request, "status.html", context)

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from takedown import audit, cases, fingerprints, people, triage
-from takedown.cases import claims, clocks, messages
-from takedown.cases.views import case_detail, find_case, item_media
+from takedown.cases import claims, clocks, listing, messages, notes
+from takedown.cases.errors import ClaimedByOther
+from takedown.cases.search import search
+from takedown.cases.views import find_case, item_media
 from takedown.config import Settings
 from takedown.db import Database
 from takedown.db.base import utcnow
 from takedown.errors import NotFound, TakedownError
 from takedown.legal import media as media_fetch
-from takedown.people.errors import NotInQueue
+from takedown.legal.take_it_down import request_case_ids, with_requests
 from takedown.web.auth import (
     COOKIE,
     Caller,
@@ -33,17 +33,11 @@ from takedown.web.auth import (
 )
 from takedown.web.clients import client_key
 from takedown.web.deps import DatabaseDep, SettingsDep
-from takedown.web.hardening import CSP_HEADER, csp
+from takedown.web.pages.case_page import FREE_TEXT, case_view, see
 from takedown.web.pages.render import error_page, page
 
 router = APIRouter(include_in_schema=False)
 Csrf = Annotated[str, Form()]
-
-
-def _see(caller: Caller, case: cases.Case) -> None:
-    people.require(caller.user, people.READERS, "read cases")
-    if not people.can_see_queue(caller.user, case.queue):
-        raise NotInQueue("This case is not in your queues.")
 
 
 @router.get("/login")
@@ -131,7 +125,11 @@ PAGE_SIZE = 50
 
 @router.get("/queue")
 def queue_page(
-    request: Request, db: DatabaseDep, page_no: int = Query(1, alias="page")
+    request: Request,
+    db: DatabaseDep,
+    page_no: int = Query(1, alias="page"),
+    view: str = "open",
+    q: str = Query("", max_length=500),
 ) -> Response:
     with db.session() as session:
         caller = page_caller(session, request)
@@ -140,10 +138,9 @@ def queue_page(
         except TakedownError as exc:
             return error_page(request, exc, caller)
         now = utcnow()
+        view = view if view in listing.VIEWS else "open"
         page_no = min(max(page_no, 1), 100_000)
-        found = cases.queue(
-            session, caller.user.queues, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE
-        )
+        found = _cases_for(session, caller, view, q, page_no)
         rows = [(c, clocks.clock(c, now), claims.holder(c)) for c in found.cases]
         names = people.names(session, (holder for _, _, holder in rows))
         supervising = caller.user.role in ("supervisor", "admin")
@@ -155,9 +152,24 @@ def queue_page(
             "page_no": page_no,
             "pages": max((found.total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
             "first": found.offset + 1,
-            "bursts": triage.bursts.list_bursts(session) if supervising else [],
+            "view": view,
+            "views": listing.VIEWS,
+            "q": q.strip(),
+            "take_it_down": with_requests(session, [c.id for c, _, _ in rows]),
+            "bursts": triage.bursts.list_bursts(session) if supervising and view == "open" else [],
         }
         return page(request, "queue.html", context)
+
+
+def _cases_for(session, caller: Caller, view: str, q: str, page_no: int) -> cases.QueuePage:  # type: ignore[no-untyped-def]
+    queues, offset = caller.user.queues, (page_no - 1) * PAGE_SIZE
+    if q.strip():
+        found = search(session, q, queues)
+        return cases.QueuePage(found, len(found), 0, len(found))
+    if view == "open":
+        return cases.queue(session, queues, limit=PAGE_SIZE, offset=offset)
+    among = request_case_ids() if view == "take_it_down" else None
+    return listing.case_list(session, view, queues, among=among, limit=PAGE_SIZE, offset=offset)
 
 
 @router.post("/bursts/{burst_id}/{action}")
@@ -189,71 +201,14 @@ def decide_burst(session, burst_id: int, action: str, user, note: str):  # type:
 
 
 @router.get("/cases/{ref}")
-def case_page(request: Request, ref: str, db: DatabaseDep) -> Response:
-    return _case_view(request, ref, db)
+def case_page(request: Request, ref: str, db: DatabaseDep, notice: str = "") -> Response:
+    return case_view(request, ref, db, notice=NOTICES.get(notice))
 
 
-def _case_view(
-    request: Request,
-    ref: str,
-    db,
-    *,
-    revealed: int | None = None,  # type: ignore[no-untyped-def]
-    preview: str | None = None,
-    notice: str | None = None,
-    error: str | None = None,
-    status: int = 200,
-) -> Response:
-    with db.session() as session:
-        caller = page_caller(session, request)
-        try:
-            case = find_case(session, ref)
-            _see(caller, case)
-        except TakedownError as exc:
-            return error_page(request, exc, caller)
-        detail = case_detail(session, case, caller.user)
-        context = {
-            "caller": caller,
-            "case": case,
-            "detail": detail,
-            "revealed": revealed,
-            "clock": clocks.clock(case, utcnow()),
-            "holder": claims.holder(case),
-            "media": people.media_defaults(caller.user),
-            "templates": messages.templates(session),
-            "categories": cases.service.CATEGORIES,
-            "undecided": [i for i in detail["items"] if i["state"] in cases.PROTECTING],
-            "preview": preview,
-            "notice": notice,
-            "error": error,
-            "can_act": caller.user.role in people.DECIDERS,
-            "names": people.names(
-                session,
-                [claims.holder(case), *(d["reviewer_id"] for d in detail["decisions"])],
-            ),
-        }
-        response = page(request, "case.html", context, status=status)
-    if revealed is not None:
-        shown = next((i for i in detail["items"] if i["id"] == revealed), None)
-        source = _media_source(shown["media_url"] if shown else None)
-        response.headers[CSP_HEADER] = csp(img=source, media=source)
-    return response
-
-
-_HOST = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
-
-
-def _media_source(url: str | None) -> list[str]:
-    """The CSP source that lets the one revealed item load: its origin (a `data:` URL is
-    allowed already for images, and named for video); nothing for anything odd."""
-    if not url:
-        return []
-    if url[:5].lower() == "data:":
-        return ["data:"]
-    parts = urlsplit(url)
-    if parts.scheme.lower() in ("http", "https") and _HOST.fullmatch(parts.netloc):
-        return [f"{parts.scheme.lower()}://{parts.netloc}"]
-    return []
+NOTICES = {
+    "noted": "Note saved.",
+    "no_next": "Decision recorded. Nothing else is waiting in your queues.",
+}
 
 
 @router.get("/cases/{ref}/items/{item_id}/preview")
@@ -268,7 +223,7 @@ async def item_preview(
         with db.session() as session:
             caller = page_caller(session, request)
             case = find_case(session, ref)
-            _see(caller, case)
+            see(caller, case)
             return item_media(session, case, item_id), people.media_defaults(caller.user)
 
     try:
@@ -308,7 +263,7 @@ def reveal(request: Request, ref: str, item_id: int, db: DatabaseDep, csrf: Csrf
         try:
             check_csrf(caller, csrf)
             case = find_case(session, ref)
-            _see(caller, case)
+            see(caller, case)
             people.require(caller.user, people.DECIDERS, "reveal media")
         except TakedownError as exc:
             return error_page(request, exc, caller)
@@ -320,7 +275,7 @@ def reveal(request: Request, ref: str, item_id: int, db: DatabaseDep, csrf: Csrf
             subject_id=case.id,
             data={"content_id": item_id},
         )
-    return _case_view(request, ref, db, revealed=item_id)
+    return case_view(request, ref, db, revealed=item_id)
 
 
 @router.post("/cases/{ref}/decide")
@@ -334,9 +289,12 @@ def decide(
     category: Annotated[str, Form()] = "",
     items: Annotated[list[int] | None, Form()] = None,
     selecting: Annotated[str, Form()] = "",
+    then: Annotated[str, Form()] = "",
 ) -> Response:
     engine = request.app.state.matcher
     chosen = (items or []) if selecting else items
+    kept = {"decision": decision, "reason": reason, "category": category, "items": chosen}
+    following: list[str] = []
 
     def work(session, caller: Caller, case: cases.Case) -> None:  # type: ignore[no-untyped-def]
         people.require_decider(caller.user)
@@ -350,17 +308,37 @@ def decide(
             engine=engine,
             content_ids=chosen,
         )
+        if then == "next":
+            following.append(_next_case(session, caller, case))
 
-    response = _act(request, ref, db, csrf, work)
+    response = _act(request, ref, db, csrf, work, form=kept)
     engine.sync_now()
+    if following and response.status_code == 303:
+        return RedirectResponse(following[0], status_code=303)
     return response
+
+
+def _next_case(session, caller: Caller, case: cases.Case) -> str:  # type: ignore[no-untyped-def]
+    """Where "decide and open next case" goes: the next free case, claimed for this reviewer."""
+    second = caller.user.role in people.SPECIALISTS
+    found = listing.next_case(
+        session, caller.user.queues, caller.user.id, case.id, second_reviews=second
+    )
+    if found is None:
+        return f"/cases/{case.number}?notice=no_next"
+    try:
+        claims.claim(session, found.id, caller.user)
+    except ClaimedByOther:  # taken a moment ago: the decision stands, the queue is next
+        return "/queue"
+    return f"/cases/{found.number}"
 
 
 @router.post("/cases/{ref}/message")
 async def message(request: Request, ref: str, db: DatabaseDep, settings: SettingsDep) -> Response:
     form = await request.form()
-    values = {k[6:]: str(v) for k, v in form.items() if k.startswith("value_")}
-    name, action = str(form.get("template", "")), str(form.get("action", "preview"))
+    kept = {k: str(v) for k, v in form.items() if k != "csrf"}
+    values = {k[6:]: v for k, v in kept.items() if k.startswith("value_")}
+    name, action = kept.get("template", ""), kept.get("action", "preview")
 
     def work() -> Response:
         with db.session() as session:
@@ -368,43 +346,71 @@ async def message(request: Request, ref: str, db: DatabaseDep, settings: Setting
             try:
                 check_csrf(caller, str(form.get("csrf", "")))
                 case = find_case(session, ref)
-                _see(caller, case)
+                see(caller, case)
                 people.require_decider(caller.user)
-                body = messages.template(session, name).body
-                text = messages.render(body, {"case_number": case.number, **values})
+                text = _message_text(session, case, name, values, kept.get("text", ""))
                 if action == "send":
-                    to = str(form.get("report_id", ""))
                     messages.send(
                         session,
                         settings,
                         case,
                         text,
                         actor=f"user:{caller.user.username}",
-                        report_id=int(to) if to.isascii() and to.isdigit() and len(to) < 10 else 0,
+                        report_id=_report_id(kept.get("report_id", "")),
                     )
             except TakedownError as exc:
-                return _case_view(request, ref, db, error=exc.message, status=exc.status)
+                return case_view(request, ref, db, error=exc, form=kept)
         if action == "send":
-            return _case_view(request, ref, db, notice="Message sent to the reporter.")
-        return _case_view(request, ref, db, preview=text)
+            return case_view(request, ref, db, notice="Message sent to the reporter.")
+        return case_view(request, ref, db, preview=text, form=kept)
 
     return await run_in_threadpool(work)
 
 
-def _act(request: Request, ref: str, db, csrf: str, work) -> Response:  # type: ignore[no-untyped-def]
-    """Run `work` in one transaction; on a refusal nothing of it is kept."""
+def _message_text(session, case: cases.Case, name: str, values: dict, text: str) -> str:  # type: ignore[no-untyped-def]
+    if name == FREE_TEXT:
+        return messages.free_text(text)
+    body = messages.template(session, name).body
+    return messages.render(body, {"case_number": case.number, **values})
+
+
+def _report_id(value: str) -> int:
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
+
+
+def _act(request: Request, ref: str, db, csrf: str, work, form=None) -> Response:  # type: ignore[no-untyped-def]
+    """Run `work` in one transaction; on a refusal nothing of it is kept but the form."""
     try:
         with db.session() as session:
             caller = page_caller(session, request)
             check_csrf(caller, csrf)
             case = find_case(session, ref)
-            _see(caller, case)
+            see(caller, case)
             people.require_decider(caller.user)
             work(session, caller, case)
             number = case.number
     except TakedownError as exc:
-        return _case_view(request, ref, db, error=exc.message, status=exc.status)
+        return case_view(request, ref, db, error=exc, form=form)
     return RedirectResponse(f"/cases/{number}", status_code=303)
+
+
+@router.post("/cases/{ref}/notes")
+def add_note(
+    request: Request,
+    ref: str,
+    db: DatabaseDep,
+    csrf: Csrf = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """An internal note: staff who decide cases write them; the note is audited."""
+
+    def work(session, caller: Caller, case: cases.Case) -> None:  # type: ignore[no-untyped-def]
+        notes.add_note(session, case, caller.user, note)
+
+    response = _act(request, ref, db, csrf, work, form={"note": note})
+    if response.status_code == 303:
+        response.headers["location"] += "?notice=noted#notes"
+    return response
 
 
 @router.get("/me")

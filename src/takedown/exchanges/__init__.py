@@ -1,0 +1,33 @@
+"""Hash exchanges (threatexchange's NCMEC, StopNCII, TCAP and local-file APIs) feeding banks,
+with feedback and sharing back through a durable outbox."""
+
+from takedown.exchanges.outbox import for_case, on_decided
+from takedown.exchanges.service import (
+    FetchResult,
+    Status,
+    add,
+    check_name,
+    fetch,
+    get,
+    names,
+    remove,
+    set_options,
+    status,
+    statuses,
+)
+
+__all__ = [
+    "FetchResult",
+    "Status",
+    "add",
+    "check_name",
+    "fetch",
+    "for_case",
+    "get",
+    "names",
+    "on_decided",
+    "remove",
+    "set_options",
+    "status",
+    "statuses",
+]
