@@ -41,7 +41,7 @@ def test_a_refused_decision_keeps_decision_and_reason(browser, live, db, client,
     assert "categor" in page.inner_text("#error").lower()
     assert page.is_checked("input[name=decision][value=confirm]")
     assert page.input_value("#f-reason") == reason
-    assert page.evaluate("() => document.activeElement && document.activeElement.id") == "error"
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'error'")
     page.screenshot(path=SHOTS / "console-error-kept.png", full_page=True)
     page.select_option("#f-category", "csam_a1")
     page.click("#decide")

@@ -110,7 +110,9 @@ def test_a_report_in_spanish_from_accept_language(browser, live, db):  # noqa: F
     assert page.inner_text("h1") == "Reportar contenido"
 
     page.click("button[type=submit]")  # nothing filled in
-    assert page.evaluate("() => document.activeElement.id") == "errors"
+    # The answer is a new page: wait for it, then for its autofocus (fails if it never comes).
+    page.wait_for_selector("#errors")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'errors'")
     summary = page.inner_text("#errors")
     assert "Revisa estos campos" in summary and "dónde lo viste" in summary
     assert page.get_attribute("#f-age_at_time", "aria-invalid") is None
