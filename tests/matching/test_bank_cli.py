@@ -11,7 +11,11 @@ from tests.e2e.helpers import uid
 
 
 def _run(settings, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TAKEDOWN_DATABASE_URL": settings.database_url}
+    env = {
+        **os.environ,
+        "TAKEDOWN_DATABASE_URL": settings.database_url,
+        "TAKEDOWN_DATA_DIR": str(settings.data_dir),  # its index files, not $HOME's
+    }
     return subprocess.run(
         [sys.executable, "-m", "takedown.cli", "bank", *args],
         env=env,

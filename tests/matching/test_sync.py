@@ -62,6 +62,7 @@ def second_process(settings):
     env = {
         **os.environ,
         "TAKEDOWN_DATABASE_URL": settings.database_url,
+        "TAKEDOWN_DATA_DIR": str(settings.data_dir),  # its index files, not $HOME's
         "TAKEDOWN_LOG_LEVEL": "WARNING",
     }
     proc = subprocess.Popen(
