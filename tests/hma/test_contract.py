@@ -343,3 +343,23 @@ def test_hash_by_url_goes_through_the_ssrf_guard(settings, db, live, client, key
         assert media.hits == 1
     finally:
         media.close()
+
+
+def test_a_curator_key_cannot_make_a_bank_block_or_allow_anything(client, keys, db):
+    """The key given to an HMA client adds only to banks made through HMA (they hold a match
+    for a person): never to Takedown's confirmed bank, nor to one that blocks or allows."""
+    curator = keys["curator"]
+    pdq = hash_bytes(image(8_801)).pdq
+    names = []
+    with db.session() as session:
+        for action in ("block", "allow"):
+            made = matching.create_bank(session, f"OPS_{uuid.uuid4().hex[:8].upper()}", action)
+            names.append(made.name)
+    for name in [matching.CONFIRMED_BANK, *names]:
+        added = client.post(f"/c/bank/{name}/signal", json={"pdq": pdq}, headers=curator)
+        assert 400 <= added.status_code < 500, (name, added.text)
+    off = client.put(f"/c/bank/{matching.CONFIRMED_BANK}", json={"enabled": False}, headers=curator)
+    assert 400 <= off.status_code < 500, off.text
+    ours = _bank_name()
+    client.post("/c/banks", json={"name": ours}, headers=curator)
+    assert client.post(f"/c/bank/{ours}/signal", json={"pdq": pdq}, headers=curator).is_success

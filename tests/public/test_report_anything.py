@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from takedown.enforcement.models import Action
+from takedown.platforms import create_platform
 from tests.e2e.helpers import uid
 from tests.public.helpers import (
     as_client,
@@ -232,3 +233,27 @@ def test_the_platform_serving_the_link_is_asked_however_many_platforms_there_are
     assert r.json()["protection"] == "unresolved"
     asked = wait_for(lambda: receiver.events("report.unresolved"), what="report.unresolved")
     assert asked[0]["data"]["case_number"] == r.json()["case_number"]
+
+
+def test_naming_a_real_post_beside_unknown_refs_does_not_unbound_the_asking(
+    strict_client, strict_settings, platform, db
+):
+    """The attacker's variant of the flood: each report also names a registered post, so it
+    joins that post's case; asking every platform stays bounded per client all the same."""
+    key, attacker = platform["api_key"], as_client(uid("fanout"))
+    with db.session() as session:  # enough platforms that each broadcast reaches ten
+        for _ in range(10):
+            create_platform(session, uid("other-platform"), "http://127.0.0.1:9/hooks")
+    known = register(strict_client, key, f"{uid('social')}.example")
+    report_ids = []
+    for n in range(12):
+        r = child_report(
+            strict_client,
+            [known, f"@someone_else_{n}"],
+            where_seen=f"@someone_else_{n} posts it",
+            headers=attacker,
+        )
+        assert r.status_code == 201, r.text
+        report_ids += [rep.id for rep in reports_of(db, r.json()["case_number"])]
+    broadcasts = deliveries_for(db, sorted(set(report_ids)))
+    assert broadcasts <= strict_settings.client_unresolved_cases * 10  # 10: MAX_PLATFORMS

@@ -115,6 +115,8 @@ def update_bank(
     session: Session, name: str, new_name: object, enabled: bool | None, actor: str
 ) -> Bank:
     found = bank(session, name)
+    if found.name == matching.CONFIRMED_BANK:
+        raise NotSupported("Takedown's confirmed bank follows reviewers' decisions only.")
     if new_name is not None and new_name != found.name:
         new_name = _check_bank_name(new_name)
         if session.scalar(select(Bank.id).where(Bank.name == new_name)):
@@ -154,8 +156,16 @@ def _exchange_of(session: Session, found: Bank) -> Exchange | None:
 def add_signals(
     session: Session, name: str, signals: object, actor: str, note: str | None = None
 ) -> dict[str, object]:
-    """`POST /c/bank/<name>/signal` (and content, once hashed): one piece of content."""
+    """`POST /c/bank/<name>/signal` (and content, once hashed): one piece of content, into
+    a bank an HMA client made (review only). A curator's key never adds to a bank that
+    blocks or allows by itself, nor to Takedown's confirmed bank or an exchange's."""
     found = bank(session, name)
+    if found.source != "hma" or found.action != "review":
+        raise NotSupported(
+            "Only banks made through this API (they hold a match for a person) take content "
+            "from it.",
+            field="bank",
+        )
     if not isinstance(signals, dict) or not signals:
         raise HmaError("No signals given")
     parsed = {kind: _signal(kind, value) for kind, value in signals.items()}

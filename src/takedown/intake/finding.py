@@ -17,6 +17,7 @@ from takedown.cases import Case, states
 from takedown.config import Settings
 from takedown.db import counters
 from takedown.db.base import utcnow
+from takedown.db.engine import settings_of
 from takedown.intake.models import Report
 from takedown.intake.schemas import ReportIn
 from takedown.platforms import Platform, host_of, with_scheme
@@ -63,10 +64,21 @@ def _latest_open(session: Session, client: str) -> int | None:
     )
 
 
-def platforms_for(session: Session, report: Report) -> list[Platform]:
+def _may_broadcast(session: Session, report: Report) -> bool:
+    """Asking every platform (a ref no platform serves, a description) is bounded per client
+    like the cases themselves: past it, only the platforms serving a host are asked, and
+    the case waits for a person all the same."""
+    settings = settings_of(session)
+    if report.client_key is None or settings is None:
+        return True
+    sent = counters.hit(session, f"unresolved-broadcast|{report.client_key}", HOUR)
+    return sent <= settings.client_unresolved_cases
+
+
+def platforms_for(session: Session, report: Report, *, broadcast: bool = True) -> list[Platform]:
     """The platforms serving the hosts of the report's links; when a ref names no host a
-    platform serves (an id, a username, a description, another site), every platform too.
-    At most MAX_PLATFORMS."""
+    platform serves (an id, a username, a description, another site), every platform too
+    (unless `broadcast` is off). At most MAX_PLATFORMS."""
     hosts = {host_of(ref) for ref in report.unresolved_refs or []}
     found: dict[int, Platform] = {}
     unknown = bool(report.where_seen)
@@ -74,7 +86,7 @@ def platforms_for(session: Session, report: Report) -> list[Platform]:
         serving = list(session.scalars(_on_host(host).limit(MAX_PLATFORMS))) if host else []
         unknown = unknown or not serving
         found.update((p.id, p) for p in serving)
-    if unknown:
+    if unknown and broadcast:
         every = session.scalars(select(Platform).order_by(Platform.id).limit(MAX_PLATFORMS))
         for platform in every:
             found.setdefault(platform.id, platform)
@@ -89,7 +101,7 @@ def ask_platforms(session: Session, case: Case, report: Report, *, asked_before:
     """Send `report.unresolved` (signed, in this transaction) to the platforms concerned."""
     if asked_before:
         return
-    asked = platforms_for(session, report)
+    asked = platforms_for(session, report, broadcast=_may_broadcast(session, report))
     data = payload(case, report)
     for platform in asked:
         enforcement.notify(session, platform.id, EVENT, data, f"report:{report.id}")
