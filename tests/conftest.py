@@ -113,8 +113,7 @@ def settings(
 
 @pytest.fixture(scope="session")
 def db(settings: Settings) -> Iterator[Database]:
-    database = Database(settings).open()
-    database.migrate()
+    database = Database(settings).open()  # pg_url migrated it already
     yield database
     database.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -17,6 +18,21 @@ from standardwebhooks.webhooks import Webhook
 from takedown.web.live import LiveServer, free_port
 
 __all__ = ["LiveServer", "SmtpSink", "WebhookReceiver", "free_port", "wait_for"]
+
+
+def deployment_env(settings, **more: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The environment of a `takedown` subprocess run as a deployment would run it against
+    the tests' database: the service's role, the owner for migrations, the tests' data
+    directory (its index files and evidence, not $HOME's)."""
+    env = {
+        **os.environ,
+        "TAKEDOWN_DATABASE_URL": settings.database_url,
+        "TAKEDOWN_DATA_DIR": str(settings.data_dir),
+        **more,
+    }
+    if settings.migrate_database_url:
+        env["TAKEDOWN_MIGRATE_DATABASE_URL"] = settings.migrate_database_url
+    return env
 
 
 def wait_for(check: Callable[[], object], *, timeout: float = 30.0, what: str = "condition"):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
+
+from tests.support import deployment_env
 
 
 def test_demo_keeps_views_after_the_report_a_tiny_fraction(demo_run):
@@ -28,11 +29,7 @@ def test_demo_keeps_views_after_the_report_a_tiny_fraction(demo_run):
 
 
 def test_demo_command_prints_json_with_the_promised_keys(settings):
-    env = {
-        **os.environ,
-        "TAKEDOWN_DATABASE_URL": settings.database_url,
-        "TAKEDOWN_MIGRATE_DATABASE_URL": settings.migrate_database_url,
-    }
+    env = deployment_env(settings)
     out = subprocess.run(
         [sys.executable, "-m", "takedown.cli", "demo", "--json", "--speed", "72000"],
         env=env,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
@@ -11,6 +10,7 @@ from sqlalchemy import select, text, update
 
 from takedown.enforcement.models import WebhookDelivery
 from takedown.platforms import Platform
+from tests.support import deployment_env
 
 
 def deliveries(db, platform_id: int | str) -> list[WebhookDelivery]:
@@ -72,12 +72,7 @@ def deliveries_waiting_for_a_lock(db) -> int:
 def cli(settings, *args: str, as_json: bool = True) -> object:
     """Run `takedown ARGS --json` (or, not as_json, its table) as an operator would, against
     the test database."""
-    env = {
-        **os.environ,
-        "TAKEDOWN_DATABASE_URL": settings.database_url,
-        "TAKEDOWN_DATA_DIR": str(settings.data_dir),
-        "COLUMNS": "200",  # a wide terminal: the table's cells on one line each
-    }
+    env = deployment_env(settings, COLUMNS="200")  # a wide terminal: one line per cell
     out = subprocess.run(
         [sys.executable, "-m", "takedown.cli", *args, *(["--json"] if as_json else [])],
         env=env,

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 from tests.e2e.helpers import uid
+from tests.support import deployment_env
 
 
 def _run(settings, *args: str) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "TAKEDOWN_DATABASE_URL": settings.database_url,
-        "TAKEDOWN_DATA_DIR": str(settings.data_dir),  # its index files, not $HOME's
-    }
+    env = deployment_env(settings)
     return subprocess.run(
         [sys.executable, "-m", "takedown.cli", "bank", *args],
         env=env,

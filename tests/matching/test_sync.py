@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from tests.e2e.helpers import uid
 from tests.matching.helpers import check, copy_of, image
-from tests.support import free_port, wait_for
+from tests.support import deployment_env, free_port, wait_for
 
 from takedown import matching
 from takedown.fingerprints import hash_bytes
@@ -59,12 +59,7 @@ def test_follower_sees_writers_that_commit_out_of_order(settings, db):
 @pytest.fixture
 def second_process(settings):
     port = free_port()
-    env = {
-        **os.environ,
-        "TAKEDOWN_DATABASE_URL": settings.database_url,
-        "TAKEDOWN_DATA_DIR": str(settings.data_dir),  # its index files, not $HOME's
-        "TAKEDOWN_LOG_LEVEL": "WARNING",
-    }
+    env = deployment_env(settings, TAKEDOWN_LOG_LEVEL="WARNING")
     proc = subprocess.Popen(
         [sys.executable, "-m", "takedown.cli", "serve", "--port", str(port), "--no-worker"],
         env=env,
