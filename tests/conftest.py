@@ -17,7 +17,10 @@ from takedown.db import Database
 from takedown.db.roles import ensure_login_role
 from takedown.people import create_user
 from takedown.platforms import create_platform
+from takedown.wiring import wire
 from tests.support import LiveServer, SmtpSink, WebhookReceiver
+
+wire()  # the tests drive the rooms as the app and the worker do: subscribers wired
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 METRICS_TOKEN = "test-metrics-token"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NoReturn
 import typer
 
 if TYPE_CHECKING:
+    from takedown.bench.match import MatchOptions
     from takedown.config import Settings
     from takedown.db import Database
 
@@ -107,7 +108,7 @@ def serve(
     """Run the API and pages (and, unless --no-worker, a worker)."""
     import uvicorn
 
-    from takedown.web.app import create_app
+    from takedown.web import create_app
 
     settings = _settings()
     _check_database(settings)
@@ -136,8 +137,8 @@ def worker_command() -> None:
     import asyncio
 
     from takedown.jobs import Runtime
-    from takedown.jobs.worker import run_worker
     from takedown.matching import MatchEngine
+    from takedown.wiring import run_worker
 
     settings = _settings()
     _configure_logging(settings)
@@ -412,8 +413,7 @@ def bank_import(
     """Import a hash list into a bank (created if missing), with a progress bar."""
     from rich.progress import Progress
 
-    from takedown.matching import bulk, lists, service
-    from takedown.matching.errors import UnknownBank
+    from takedown.matching import UnknownBank, bulk, lists, service
 
     with _database() as db, db.session() as session, Progress(transient=True) as bar:
         try:
@@ -509,7 +509,7 @@ def evidence_export(
 ) -> None:
     """Write a case's evidence with a manifest of SHA-256 sums (SHA256SUMS, manifest.json)."""
     from takedown import legal
-    from takedown.cases.views import find_case
+    from takedown.cases import find_case
 
     settings = _settings()
     with _database() as db, db.session() as session:
@@ -529,7 +529,7 @@ def evidence_extend(
     from datetime import UTC
 
     from takedown import legal
-    from takedown.cases.views import find_case
+    from takedown.cases import find_case
 
     with _database() as db, db.session() as session:
         staff = legal.find_user(session, user)
@@ -558,10 +558,10 @@ def transparency(
     """Write the transparency report (HTML with charts, and CSV) for a period."""
     from datetime import UTC
 
-    from takedown import legal
+    from takedown import reporting
 
     with _database() as db, db.session() as session:
-        fig = legal.write_transparency(
+        fig = reporting.write_transparency(
             session,
             start if start.tzinfo else start.replace(tzinfo=UTC),
             end if end.tzinfo else end.replace(tzinfo=UTC),
@@ -618,8 +618,9 @@ def exchange_add(
     api: str = typer.Option(..., help="ncmec, stop_ncii, tat or local_file"),
     config: str = typer.Option("{}", help="the API's collaboration config as JSON"),
     credentials_file: Path = typer.Option(
-        None, help="file with the credentials (threatexchange's format, or JSON); else "
-        "threatexchange's own environment variable or home-directory file"
+        None,
+        help="file with the credentials (threatexchange's format, or JSON); else "
+        "threatexchange's own environment variable or home-directory file",
     ),
     base_url: str = typer.Option(None, help="another base URL for the API (a test server)"),
     action: str = typer.Option("block", help="for a new bank: block, review or allow"),
@@ -718,7 +719,7 @@ def _emit(data: object, as_json: bool) -> None:
 @app.command("hash")
 def hash_command(files: list[Path]) -> None:
     """Fingerprint files: one JSON line per file (md5, sha256, pdq or video frames, or error)."""
-    from takedown.fingerprints.service import hash_path
+    from takedown.fingerprints import hash_path
 
     for path in files:
         typer.echo(json.dumps(hash_path(path)))
@@ -741,7 +742,7 @@ def bench_match(
     from takedown.bench.match import report, run, run_sizes
 
     sizes = [int(x) for x in n.split(",")]
-    kwargs = {"queries": queries, "batch": batch, "radius": radius, "seed": seed,
+    kwargs: MatchOptions = {"queries": queries, "batch": batch, "radius": radius, "seed": seed,
               "only": tuple(only.split(",")), "rounds": rounds}  # fmt: skip
     result = run(sizes[0], **kwargs) if len(sizes) == 1 else run_sizes(sizes, **kwargs)
     for line in report(result):

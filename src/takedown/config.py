@@ -72,55 +72,62 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TAKEDOWN_", extra="ignore")
 
     environment: str = Field(
-        "development", description="development, test or production (any case)"
+        default="development", description="development, test or production (any case)"
     )
     database_url: str | None = Field(
-        None,
+        default=None,
         description="PostgreSQL URL the service connects with (a role that owns no table); "
         "unset starts an embedded PostgreSQL under data_dir",
     )
     migrate_database_url: str | None = Field(
-        None,
+        default=None,
         description="PostgreSQL URL of the tables' owner, for migrations and grants; unset "
         "means database_url's role owns the tables (then nothing stops it disabling the "
         "audit triggers: /readyz says so)",
     )
     data_dir: Path = Field(default_factory=_default_data_dir, description="where state lives")
-    secret_key: str = Field(DEV_SECRET, description="signs sessions and derives PIN hashes")
-    public_url: str = Field("http://127.0.0.1:8000", description="base URL shown to reporters")
-    max_body_bytes: int = Field(2_000_000, description="largest JSON/form request accepted")
-    max_upload_bytes: int = Field(50_000_000, description="largest media upload accepted")
-    webhook_timeout_s: float = Field(5.0, description="timeout of one webhook delivery")
+    secret_key: str = Field(default=DEV_SECRET, description="signs sessions and derives PIN hashes")
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="base URL shown to reporters"
+    )
+    max_body_bytes: int = Field(default=2_000_000, description="largest JSON/form request accepted")
+    max_upload_bytes: int = Field(default=50_000_000, description="largest media upload accepted")
+    webhook_timeout_s: float = Field(default=5.0, description="timeout of one webhook delivery")
     webhook_max_attempts: int = Field(
-        20, ge=1, description="attempts before a delivery is dead (listed, alerted, redriven)"
+        default=20,
+        ge=1,
+        description="attempts before a delivery is dead (listed, alerted, redriven)",
     )
-    webhook_backoff_base_s: float = Field(2.0, description="first retry delay, doubling")
-    webhook_backoff_max_s: float = Field(3600.0, description="longest retry delay")
+    webhook_backoff_base_s: float = Field(default=2.0, description="first retry delay, doubling")
+    webhook_backoff_max_s: float = Field(default=3600.0, description="longest retry delay")
     webhook_backlog_alert_minutes: float = Field(
-        30.0, gt=0, description="alert when a platform's oldest pending webhook is this old"
+        default=30.0, gt=0, description="alert when a platform's oldest pending webhook is this old"
     )
-    p0_decision_minutes: int = Field(60, description="P0 cases: decision deadline")
-    default_decision_hours: int = Field(24, description="other cases: decision deadline")
+    p0_decision_minutes: int = Field(default=60, description="P0 cases: decision deadline")
+    default_decision_hours: int = Field(default=24, description="other cases: decision deadline")
     pin_max_failures: int = Field(
-        20, description="wrong PINs one client may try in pin_lock_minutes before a pause"
+        default=20, description="wrong PINs one client may try in pin_lock_minutes before a pause"
     )
-    pin_lock_minutes: int = Field(15, description="the window of that count, minutes")
+    pin_lock_minutes: int = Field(default=15, description="the window of that count, minutes")
     status_lookups_per_hour: int = Field(
-        300, description="status lookups one client may make per hour"
+        default=300, description="status lookups one client may make per hour"
     )
     client_ip_header: str | None = Field(
-        None, description="header a trusted proxy puts the client address in (x-forwarded-for)"
+        default=None,
+        description="header a trusted proxy puts the client address in (x-forwarded-for)",
     )
-    report_item_cap: int = Field(5, description="items one unverified report may hide at once")
+    report_item_cap: int = Field(
+        default=5, description="items one unverified report may hide at once"
+    )
     report_copy_cap: int = Field(
-        20, description="copies by other authors one unverified report may hold"
+        default=20, description="copies by other authors one unverified report may hold"
     )
     client_hide_cap: int = Field(
-        20, description="items one client's unverified reports may hide per hour"
+        default=20, description="items one client's unverified reports may hide per hour"
     )
-    client_report_limit: int = Field(60, description="reports one client may file per hour")
+    client_report_limit: int = Field(default=60, description="reports one client may file per hour")
     client_unresolved_cases: int = Field(
-        3,
+        default=3,
         ge=1,
         description="cases one client's reports that name nothing registered may open per "
         "hour (and platforms asked to find); later ones join its latest",
@@ -131,105 +138,140 @@ class Settings(BaseSettings):
         "defaults: NCMEC CyberTipline, Take It Down, StopNCII, 988 Lifeline",
     )
     report_pow_bits: int = Field(
-        0, ge=0, le=28, description="proof of work a bare claim needs to hide content; 0: off"
+        default=0,
+        ge=0,
+        le=28,
+        description="proof of work a bare claim needs to hide content; 0: off",
     )
-    burst_window_minutes: int = Field(10, description="window of the burst detector, minutes")
+    burst_window_minutes: int = Field(
+        default=10, description="window of the burst detector, minutes"
+    )
     burst_account_items: int = Field(
-        8, description="one account's items reported by unverified reports in it: a burst"
+        default=8, description="one account's items reported by unverified reports in it: a burst"
     )
     burst_platform_reports: int = Field(
-        300, description="unverified P0 reports about one platform in it: a burst"
+        default=300, description="unverified P0 reports about one platform in it: a burst"
     )
-    smtp_host: str | None = Field(None, description="SMTP server for e-mails to reporters")
-    smtp_port: int = Field(25, description="SMTP port")
-    smtp_from: str = Field("takedown@localhost", description="sender of e-mails to reporters")
+    smtp_host: str | None = Field(default=None, description="SMTP server for e-mails to reporters")
+    smtp_port: int = Field(default=25, description="SMTP port")
+    smtp_from: str = Field(
+        default="takedown@localhost", description="sender of e-mails to reporters"
+    )
     escalate_before_minutes: int = Field(
-        15, description="alert supervisors this long before a deadline"
+        default=15, description="alert supervisors this long before a deadline"
     )
     media_fetch_private_hosts: bool = Field(
-        False, description="let evidence/NCMEC fetch media_url from private addresses"
+        default=False, description="let evidence/NCMEC fetch media_url from private addresses"
     )
     login_client_failures: int = Field(
-        10, ge=1, description="wrong logins one client may try per login window before a pause"
+        default=10,
+        ge=1,
+        description="wrong logins one client may try per login window before a pause",
     )
     login_user_failures: int = Field(
-        100, ge=1, description="wrong logins on one username per window before each is slowed"
+        default=100,
+        ge=1,
+        description="wrong logins on one username per window before each is slowed",
     )
-    login_window_minutes: int = Field(15, ge=1, description="the window of those counts")
+    login_window_minutes: int = Field(default=15, ge=1, description="the window of those counts")
     login_slow_seconds: float = Field(
-        2.0, ge=0, le=30, description="delay of each login on a username past that count"
+        default=2.0, ge=0, le=30, description="delay of each login on a username past that count"
     )
     metrics_token: str | None = Field(
-        None, description="Bearer token /metrics requires; unset: /metrics only in development"
+        default=None,
+        description="Bearer token /metrics requires; unset: /metrics only in development",
     )
-    worker_concurrency: int = Field(4, description="jobs a worker runs at once")
+    worker_concurrency: int = Field(default=4, description="jobs a worker runs at once")
     audit_signing_key_file: Path | None = Field(
-        None, description="Ed25519 key (PEM) outside the database that signs chain checkpoints"
+        default=None,
+        description="Ed25519 key (PEM) outside the database that signs chain checkpoints",
     )
     audit_public_key: str | None = Field(
-        None, description="hex public key `audit verify` checks checkpoints against"
+        default=None, description="hex public key `audit verify` checks checkpoints against"
     )
-    decode_slots: int = Field(2, ge=1, description="media files one process decodes at once")
+    decode_slots: int = Field(
+        default=2, ge=1, description="media files one process decodes at once"
+    )
     shared_index: bool = Field(
-        True, description="PDQ index in memory-mapped files under data_dir/index, one per machine"
+        default=True,
+        description="PDQ index in memory-mapped files under data_dir/index, one per machine",
     )
     ready_backlog_s: float = Field(
-        300.0, description="/readyz fails when a due webhook has waited longer, seconds"
+        default=300.0, description="/readyz fails when a due webhook has waited longer, seconds"
     )
-    log_level: str = Field("INFO", description="logging level")
+    log_level: str = Field(default="INFO", description="logging level")
     # Legal duties (src/takedown/legal): NCMEC, evidence, DSA statements.
-    ncmec_enabled: bool = Field(False, description="file CyberTipline reports with NCMEC")
+    ncmec_enabled: bool = Field(default=False, description="file CyberTipline reports with NCMEC")
     ncmec_base_url: str = Field(
-        NCMEC_TEST_URL, description="CyberTipline API: the test URL, or the production one"
+        default=NCMEC_TEST_URL, description="CyberTipline API: the test URL, or the production one"
     )
-    ncmec_username: str | None = Field(None, description="CyberTipline API user (HTTP Basic)")
-    ncmec_password: str | None = Field(None, description="CyberTipline API password")
+    ncmec_username: str | None = Field(
+        default=None, description="CyberTipline API user (HTTP Basic)"
+    )
+    ncmec_password: str | None = Field(default=None, description="CyberTipline API password")
     ncmec_reporter_name: str = Field(
-        "Trust and Safety", description="the platform's contact person NCMEC sees, 'First Last'"
+        default="Trust and Safety",
+        description="the platform's contact person NCMEC sees, 'First Last'",
     )
-    ncmec_reporter_email: str | None = Field(None, description="that person's e-mail")
+    ncmec_reporter_email: str | None = Field(default=None, description="that person's e-mail")
     ncmec_xsd_path: Path | None = Field(
-        None, description="CyberTipline XSD; unset: the copy shipped in the package"
+        default=None, description="CyberTipline XSD; unset: the copy shipped in the package"
     )
-    legal_max_attempts: int = Field(12, description="NCMEC and DSA submissions tried at most")
-    legal_backoff_base_s: float = Field(60.0, description="first resubmission delay, doubling")
+    legal_max_attempts: int = Field(
+        default=12, description="NCMEC and DSA submissions tried at most"
+    )
+    legal_backoff_base_s: float = Field(
+        default=60.0, description="first resubmission delay, doubling"
+    )
     evidence_master_key: str | None = Field(
-        None, description="base64 32-byte key wrapping each case's evidence key"
+        default=None, description="base64 32-byte key wrapping each case's evidence key"
     )
-    evidence_key_file: Path | None = Field(None, description="file holding that key instead")
-    evidence_hold_days: int = Field(365, ge=365, description="legal hold from the report, days")
+    evidence_key_file: Path | None = Field(
+        default=None, description="file holding that key instead"
+    )
+    evidence_hold_days: int = Field(
+        default=365, ge=365, description="legal hold from the report, days"
+    )
     evidence_dir: Path | None = Field(
-        None, description="where sealed evidence lives (its own volume); unset: data_dir/evidence"
+        default=None,
+        description="where sealed evidence lives (its own volume); unset: data_dir/evidence",
     )
     evidence_backoff_base_s: float = Field(
-        30.0, gt=0, description="first re-seal delay after a failed evidence write, doubling"
+        default=30.0,
+        gt=0,
+        description="first re-seal delay after a failed evidence write, doubling",
     )
     evidence_backoff_max_s: float = Field(
-        900.0, gt=0, description="longest re-seal delay; a pending seal is never given up"
+        default=900.0, gt=0, description="longest re-seal delay; a pending seal is never given up"
     )
-    dsa_enabled: bool = Field(False, description="send statements of reasons to the DSA database")
+    dsa_enabled: bool = Field(
+        default=False, description="send statements of reasons to the DSA database"
+    )
     dsa_base_url: str = Field(
-        "https://transparency.dsa.ec.europa.eu", description="DSA Transparency Database API"
+        default="https://transparency.dsa.ec.europa.eu", description="DSA Transparency Database API"
     )
-    dsa_token: str | None = Field(None, description="its API token (Bearer)")
+    dsa_token: str | None = Field(default=None, description="its API token (Bearer)")
     dsa_schema_path: Path | None = Field(
-        None, description="statement-of-reasons JSON Schema; unset: the copy shipped in the package"
+        default=None,
+        description="statement-of-reasons JSON Schema; unset: the copy shipped in the package",
     )
     # Hash exchanges (src/takedown/exchanges): scheduled fetch, feedback and sharing back.
     exchange_fetch_minutes: float = Field(
-        15.0, gt=0, description="fetch each enabled exchange when its last fetch is this old"
+        default=15.0,
+        gt=0,
+        description="fetch each enabled exchange when its last fetch is this old",
     )
     exchange_max_attempts: int = Field(
-        12, ge=1, description="feedback or shared-hash calls tried before they are failed"
+        default=12, ge=1, description="feedback or shared-hash calls tried before they are failed"
     )
     exchange_backoff_base_s: float = Field(
-        30.0, gt=0, description="first delay before such a call is retried, doubling"
+        default=30.0, gt=0, description="first delay before such a call is retried, doubling"
     )
     flood_matches: int = Field(
-        50, ge=1, description="distinct items one bank entry may match in the flood window"
+        default=50, ge=1, description="distinct items one bank entry may match in the flood window"
     )
     flood_window_minutes: float = Field(
-        60.0, gt=0, description="past that many, the entry stops acting: quarantined"
+        default=60.0, gt=0, description="past that many, the entry stops acting: quarantined"
     )
 
     @field_validator("environment")

@@ -14,10 +14,9 @@ from sqlalchemy import select
 
 from takedown import fingerprints
 from takedown.audit.models import AuditEvent
-from takedown.cases.models import CaseNote
+from takedown.cases.models import CaseNote, Report
 from takedown.cases.views import find_case
 from takedown.demo.media import synthetic_image
-from takedown.intake.models import Report
 from tests.console.helpers import csrf, login, make_user
 from tests.e2e.helpers import post_content, report, seed_family, status, uid
 from tests.legal.helpers import upload

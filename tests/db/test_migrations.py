@@ -3,7 +3,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from takedown.db.registry import include_name, metadata
+from takedown.wiring.schema import include_name, metadata
 
 
 def test_upgrade_head_leaves_nothing_for_autogenerate(db):

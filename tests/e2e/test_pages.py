@@ -75,9 +75,7 @@ def test_report_then_status_shows_each_step(client, platform):
     case = re.search(r'id="case-number">([^<]+)<', page.text).group(1)
     pin = re.search(r'id="pin">(\d+)<', page.text).group(1)
 
-    shown = client.post(
-        "/status", data={"case_number": case, "pin": pin}, follow_redirects=True
-    )
+    shown = client.post("/status", data={"case_number": case, "pin": pin}, follow_redirects=True)
     assert shown.status_code == 200
     assert "Hidden while people review it" in shown.text
     assert "We received your report" in shown.text

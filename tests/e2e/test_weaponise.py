@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy import select
 
 from takedown import cases, legal
-from takedown.intake.models import Report
+from takedown.cases.models import Report
 from takedown.legal import ncmec
 from takedown.matching.models import BankEntry
 from takedown.people import create_user

@@ -10,8 +10,8 @@ import httpx
 from sqlalchemy import select
 
 from takedown.cases import Case
+from takedown.cases.models import Report
 from takedown.intake import pins
-from takedown.intake.models import Report
 from tests.e2e.helpers import report, seed_family
 
 

@@ -15,8 +15,9 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from takedown.legal import dsa, ncmec, transparency
-from takedown.legal.charts import bars, log_bars
+from takedown.legal import dsa, ncmec
+from takedown.reporting import transparency
+from takedown.reporting.charts import bars, log_bars
 from tests.conftest import METRICS_TOKEN
 from tests.legal.conftest import SCHEMA, XSD
 from tests.legal.helpers import confirm, report, upload

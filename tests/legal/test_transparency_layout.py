@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from takedown.legal import report_html
-from takedown.legal.charts import duration_bars
-from takedown.legal.transparency import Figures, Timing
+from takedown.reporting import report_html
+from takedown.reporting.charts import duration_bars
+from takedown.reporting.transparency import Figures, Timing
 from tests.console.test_browser import browser  # noqa: F401
 
 SVG_NS = "{http://www.w3.org/2000/svg}"

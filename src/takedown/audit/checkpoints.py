@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.audit.models import AuditCheckpoint, AuditEvent
-from takedown.db.base import utcnow
+from takedown.db import utcnow
 from takedown.errors import InvalidInput
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, DateTime, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from takedown.db.base import Base
+from takedown.db import Base
 
 
 class AuditEvent(Base):

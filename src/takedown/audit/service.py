@@ -19,7 +19,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from takedown.audit.models import AuditEvent
-from takedown.db.base import utcnow
+from takedown.db import utcnow
 
 GENESIS = "0" * 64
 # Held by the chainer only, never by a writer.

@@ -21,7 +21,7 @@ import platform
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 from rich.console import Console
@@ -173,6 +173,8 @@ def _one(
     if adjacent:
         result["ours_adjacent"] = adjacent
     if name == "ours":
+        if not isinstance(idx, c.Ours):
+            raise TypeError(f"contender 'ours' is a {type(idx).__name__}, not Ours")
         result["index_bytes"] = idx.index.index_bytes
         result["layout"] = str(idx.index.layout)
         result["ms_per_image_8_orientations"] = _orientations(idx, sets["near"][:single])
@@ -247,7 +249,19 @@ def _truths(flat: dict[str, Any]) -> dict[str, list[c.Found]]:
     return {kind: flat[kind]["_batch"] for kind in KINDS}
 
 
-def run_sizes(sizes: list[int], **kwargs: Any) -> dict[str, Any]:
+class MatchOptions(TypedDict, total=False):
+    """`run`'s settings after the size, as `run_sizes` passes them to each run."""
+
+    queries: int
+    radius: int
+    seed: int
+    batch: int
+    only: tuple[str, ...]
+    threads: int | None
+    rounds: int
+
+
+def run_sizes(sizes: list[int], **kwargs: Unpack[MatchOptions]) -> dict[str, Any]:
     """Several sizes in one run (the scaling table), each as `run`."""
     runs = [run(n, **kwargs) for n in sizes]
     return {"runs": runs, "scaling": scaling(runs), "machine": machine()}

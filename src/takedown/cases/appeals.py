@@ -11,7 +11,7 @@ from takedown import audit
 from takedown.cases import states
 from takedown.cases.models import Appeal, Case, CaseItem
 from takedown.cases.service import get_case, tell_reporter
-from takedown.db.base import utcnow
+from takedown.db import utcnow
 from takedown.errors import Conflict, NotFound
 from takedown.i18n import N_
 from takedown.platforms import ContentItem

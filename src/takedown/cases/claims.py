@@ -10,8 +10,8 @@ from takedown import audit
 from takedown.cases.errors import ClaimedByOther
 from takedown.cases.models import Case
 from takedown.cases.service import get_case
-from takedown.db.base import utcnow
-from takedown.people.models import User
+from takedown.db import utcnow
+from takedown.people import User
 
 LEASE = timedelta(minutes=15)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown import audit, enforcement, matching
+from takedown import audit, enforcement, events, matching
 from takedown.cases import states
 from takedown.cases.appeals import close_appeals, open_appeal
 from takedown.cases.errors import (
@@ -24,7 +24,8 @@ from takedown.cases.errors import (
     SameReviewer,
     SpecialistRequired,
 )
-from takedown.cases.models import Case, CaseItem, Decision
+from takedown.cases.events import CaseConfirmed
+from takedown.cases.models import Case, CaseItem, Decision, Report
 from takedown.cases.service import (
     CATEGORIES,
     OUTCOMES,
@@ -34,11 +35,10 @@ from takedown.cases.service import (
     items_of,
     tell_reporter,
 )
-from takedown.db.base import utcnow
+from takedown.db import utcnow
 from takedown.i18n import N_
 from takedown.matching import MatchEngine
-from takedown.people.models import User
-from takedown.people.service import SPECIALISTS
+from takedown.people import SPECIALISTS, User
 from takedown.platforms import ContentItem, family, get_account
 
 PROTECTING = states.UNDECIDED
@@ -209,8 +209,6 @@ def _select(
 
 
 def _report_items(session: Session, case: Case, report_id: int | None) -> list[int]:
-    from takedown.intake.models import Report  # intake builds on cases
-
     report = session.get(Report, report_id) if report_id is not None else None
     if report is None or report.case_id != case.id:
         raise ItemNotInCase(f"No report {report_id} in case {case.number}.", field="report_id")
@@ -297,9 +295,7 @@ def _confirm(
             "found have been removed, and the account that posted it has been suspended."
         ),
     )
-    from takedown import legal  # legal builds on cases: imported here to avoid a cycle
-
-    legal.on_confirmed(session, case, category)
+    events.publish(session, CaseConfirmed(case, category))
 
 
 def _bring_copies(
@@ -385,8 +381,6 @@ def _dismiss(session: Session, case: Case, reviewer: User, chosen: list[CaseItem
 def _ask_reporters(session: Session, case: Case, question: str, report_id: int | None) -> None:
     """A request for information reaches the reporter it names (unset: each reporter of
     the case, on their own); they answer on the status page."""
-    from takedown.intake.models import Report  # intake builds on cases
-
     query = select(Report.id).where(Report.case_id == case.id, Report.withdrawn_at.is_(None))
     if report_id is not None:
         query = query.where(Report.id == report_id)
@@ -396,8 +390,6 @@ def _ask_reporters(session: Session, case: Case, question: str, report_id: int |
 
 def _tell(session: Session, case: Case, content_ids: list[int], kind: str, message: str) -> None:
     """Tell the reporters whose report named or brought in these items, each on their own."""
-    from takedown.intake.models import Report  # intake builds on cases
-
     wanted = set(content_ids)
     brought = set(
         session.scalars(
@@ -417,7 +409,7 @@ def _decide_appeal(session: Session, case: Case, reviewer: User, outcome: str) -
     specialists have granted it; the rest of the case stays removed."""
     appeal = open_appeal(session, case)
     if outcome == "confirm" or appeal is None:
-        case.state, case.decided_at = "confirmed", utcnow()
+        states.appeal_decided(case)
         return
     grants = {
         d.reviewer_id
@@ -439,7 +431,7 @@ def _decide_appeal(session: Session, case: Case, reviewer: User, outcome: str) -
         for ci, other in items_of(session, case, ("confirmed",)):
             if other.id == item.id:
                 states.move_item(ci, "reinstate")
-    case.state, case.decided_at = "confirmed", utcnow()
+    states.appeal_decided(case)
 
 
 def _any_hidden(session: Session, case: Case) -> bool:

@@ -3,12 +3,14 @@ TAKE IT DOWN requests; each limited to the reviewer's queues and paged."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, or_, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from takedown.cases.models import Burst, Case, CaseItem
 from takedown.cases.service import ACTIVE, QueuePage
-from takedown.db.base import utcnow
+from takedown.db import utcnow
 
 VIEWS = {
     "open": "Waiting",
@@ -34,10 +36,13 @@ def case_list(
     query = select(Case).where(Case.queue.in_(queues))
     if view == "closed":
         query = query.where(Case.state.in_(CLOSED))
-        order = (Case.decided_at.desc().nulls_last(), Case.id.desc())
+        order: tuple[ColumnElement[Any], ...] = (
+            Case.decided_at.desc().nulls_last(),
+            Case.id.desc(),
+        )
     else:
         query = query.where(Case.state.in_(ACTIVE))
-        order = (Case.priority, Case.deadline_at, Case.id)
+        order = (Case.priority.asc(), Case.deadline_at.asc(), Case.id.asc())
     if view == "escalated":
         query = query.where(Case.needs_specialist | Case.escalated)
     elif view == "pending_second_review":

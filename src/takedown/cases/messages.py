@@ -9,11 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import audit, mail
-from takedown.cases.models import Case, MessageTemplate
+from takedown.cases.models import Case, MessageTemplate, Report
 from takedown.cases.service import tell_reporter
 from takedown.config import Settings
 from takedown.errors import InvalidInput
-from takedown.intake.models import Report
 
 MAX_MESSAGE = 4000
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from takedown import audit
 from takedown.cases.models import Case, CaseNote
 from takedown.errors import InvalidInput
-from takedown.people.models import User
+from takedown.people import User
 
 MAX_NOTE = 4000
 

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from takedown.cases.models import Case, CaseItem
-from takedown.matching.models import MediaHash
+from takedown.matching import MediaHash
 from takedown.platforms import Account, ContentItem
 
 CASE_NUMBER = re.compile(r"TD-[A-Z0-9]{4}-[A-Z0-9]{4}")

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from takedown.cases.models import Burst, Case, CaseItem, CaseUpdate, Decision
+from takedown.cases.models import Burst, Case, CaseItem, CaseUpdate, Decision, Report
 from takedown.errors import NotFound
 from takedown.platforms import ContentItem
 
@@ -160,7 +160,8 @@ def standings(session: Session, items: Iterable[ContentItem]) -> dict[int, tuple
     )
     out: dict[int, tuple[Case, CaseItem]] = {}
     for case, case_item, root in rows:
-        out.setdefault(root, (case, case_item))
+        if root is not None:  # the filter above: every row has one
+            out.setdefault(root, (case, case_item))
     return out
 
 
@@ -172,8 +173,6 @@ def tell_reporter(
     if report_id is not None:
         session.add(CaseUpdate(case_id=case.id, kind=kind, message=message, report_id=report_id))
         return
-    from takedown.intake.models import Report  # intake builds on cases
-
     for rid in session.scalars(select(Report.id).where(Report.case_id == case.id)):
         session.add(CaseUpdate(case_id=case.id, kind=kind, message=message, report_id=rid))
 

@@ -1,5 +1,7 @@
 """The one writer of case and item state: every change of a case's state, round, priority,
-deadline and restriction time, and of an item's decision state, goes through here."""
+deadline, credibility, queue and restriction time, and of an item's decision state, goes
+through here. Case states move by CASE_TRANSITIONS, items by ITEM_TRANSITIONS (as content
+moves by enforcement's table); tests/test_architecture.py fails on a write elsewhere."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.cases.models import Case, CaseItem
-from takedown.db.base import utcnow
+from takedown.db import utcnow
 
 PRIORITY_ORDER = {"P0": 0, "P1": 1, "P2": 2, "P3": 3}
 UNDECIDED = ("open", "pending_second_review")
@@ -22,6 +24,31 @@ ITEM_TRANSITIONS = {
     "reopen": (("dismissed",), "open"),
     "reinstate": (("confirmed",), "dismissed"),
 }
+
+
+DERIVED = ("open", "restricted", "pending_second_review", "confirmed", "dismissed")
+# state -> the states a case may enter it from. The five derived states follow the items
+# (settle); an uploader's appeal only opens on a confirmed case and ends confirmed (a
+# granted item is put back on its own); a reporter's re-review only follows a decision.
+CASE_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "open": DERIVED,
+    "restricted": DERIVED,
+    "pending_second_review": DERIVED,
+    "confirmed": (*DERIVED, "rereview", "appealed"),
+    "dismissed": (*DERIVED, "rereview"),
+    "appealed": ("confirmed",),
+    "rereview": ("confirmed", "dismissed"),
+}
+
+
+class IllegalTransition(RuntimeError):
+    """A case was moved where its state does not lead: a bug, refused before it is stored."""
+
+
+def _move(case: Case, target: str) -> None:
+    if case.state is not None and case.state not in CASE_TRANSITIONS[target]:
+        raise IllegalTransition(f"case {case.number}: {case.state} -> {target}")
+    case.state = target
 
 
 def move_item(item: CaseItem, kind: str) -> bool:
@@ -46,23 +73,31 @@ def settle(session: Session, case: Case) -> str:
     now = utcnow()
     if states and not undecided:
         if "confirmed" in states:
-            case.state = "confirmed"
+            _move(case, "confirmed")
             case.removed_at = case.removed_at or now
         else:
-            case.state = "dismissed"
+            _move(case, "dismissed")
         case.decided_at = now
     elif case.state == "rereview":
         pass
     elif undecided and all(s == "pending_second_review" for s in undecided):
-        case.state = "pending_second_review"
+        _move(case, "pending_second_review")
     else:
-        case.state = "restricted" if case.restricted_at is not None else "open"
+        _move(case, "restricted" if case.restricted_at is not None else "open")
     return case.state
 
 
 def close_empty(case: Case) -> None:
     """A case with no content (nothing could be resolved) is closed by a dismissal."""
-    case.state, case.decided_at = "dismissed", utcnow()
+    _move(case, "dismissed")
+    case.decided_at = utcnow()
+
+
+def appeal_decided(case: Case) -> None:
+    """The uploader's appeal is decided: the removal stands (a granted item was put back
+    on its own), and the case is confirmed again."""
+    _move(case, "confirmed")
+    case.decided_at = utcnow()
 
 
 def mark_restricted(case: Case) -> bool:
@@ -71,13 +106,14 @@ def mark_restricted(case: Case) -> bool:
     if first:
         case.restricted_at = utcnow()
     if case.state == "open":
-        case.state = "restricted"
+        _move(case, "restricted")
     return first
 
 
 def reopen(case: Case, state: str, *, queue: str | None = None, deadline: datetime) -> None:
     """A new round: an appeal, a re-review, or new information after a dismissal."""
-    case.state, case.decided_at = state, None
+    _move(case, state)
+    case.decided_at = None
     case.round += 1
     if queue:
         case.queue = queue
@@ -106,6 +142,11 @@ def raise_credibility(case: Case, rank: int) -> None:
     case.credibility = min(case.credibility, rank)
 
 
+def cap_credibility(case: Case, rank: int) -> None:
+    """No more credible than `rank` (a released burst's reports hid too much)."""
+    case.credibility = max(case.credibility, rank)
+
+
 def escalate(case: Case, *, police: bool = False) -> bool:
     """A police case number tags the case; a reviewer's escalation sends it to a specialist."""
     if police:
@@ -124,6 +165,11 @@ def to_queue(case: Case, queue: str) -> None:
 
 def request_info(case: Case) -> None:
     case.info_requested_at = utcnow()
+
+
+def info_answered(case: Case) -> None:
+    """The reporter answered: the case is back with the reviewers."""
+    case.info_requested_at = None
 
 
 def join_burst(case: Case, burst_id: int | None) -> None:

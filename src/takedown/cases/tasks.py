@@ -11,9 +11,9 @@ from sqlalchemy import select
 from takedown import audit, mail
 from takedown.cases.models import Case
 from takedown.cases.service import ACTIVE
-from takedown.db.base import utcnow
+from takedown.db import utcnow
 from takedown.jobs import runtime
-from takedown.people.models import User
+from takedown.people import User
 
 log = logging.getLogger(__name__)
 

@@ -8,13 +8,11 @@ from sqlalchemy.orm import Session
 from takedown import audit
 from takedown.cases import timeline
 from takedown.cases.appeals import appeals_of
-from takedown.cases.models import Case
+from takedown.cases.models import Case, Report
 from takedown.cases.service import decisions_of, get_case, items_of, updates_of
 from takedown.errors import NotFound
-from takedown.intake.models import Report
-from takedown.people.models import User
+from takedown.people import User
 from takedown.platforms import get_account
-from takedown.triage import uploaders
 
 
 def find_case(session: Session, ref: str) -> Case:
@@ -75,6 +73,29 @@ def account_history(session: Session, account_id: int, exclude_case: int) -> lis
         .distinct()
     )
     return sorted(rows)
+
+
+def uploaders(session: Session, case: Case) -> list[dict[str, object]]:
+    """The accounts behind every item of a case, with their other cases, for the reviewer
+    to act on."""
+    seen: dict[int, dict[str, object]] = {}
+    posted: dict[int, list[dict[str, object]]] = {}
+    for ci, item in items_of(session, case):
+        account = get_account(session, item.author_id)
+        if account.id not in seen:
+            posted[account.id] = []
+            seen[account.id] = {
+                "id": account.id,
+                "account_id": account.external_id,
+                "handle": account.handle,
+                "state": account.state,
+                "items": posted[account.id],
+                "other_cases": account_history(session, account.id, case.id),
+            }
+        posted[account.id].append(
+            {"content_id": item.external_id, "reason": ci.reason, "state": ci.state}
+        )
+    return list(seen.values())
 
 
 def case_detail(session: Session, case: Case, viewer: User) -> dict[str, object]:
@@ -139,10 +160,7 @@ def case_detail(session: Session, case: Case, viewer: User) -> dict[str, object]
             }
             for ci, item in items_of(session, case)
         ],
-        "accounts": [
-            {**a, "other_cases": account_history(session, a["id"], case.id)}
-            for a in uploaders(session, case)
-        ],
+        "accounts": uploaders(session, case),
         "appeals": [
             {"kind": a.kind, "state": a.state, "statement": a.statement, "at": a.created_at}
             for a in appeals_of(session, case)

@@ -1,7 +1,17 @@
 """Storage: the engine, sessions, the embedded PostgreSQL and migrations."""
 
+from takedown.db import counters
 from takedown.db.base import Base, utcnow
-from takedown.db.engine import Database
+from takedown.db.engine import Database, settings_of
 from takedown.db.migrate import upgrade
+from takedown.db.roles import owns_audit_log
 
-__all__ = ["Base", "Database", "upgrade", "utcnow"]
+__all__ = [
+    "Base",
+    "Database",
+    "counters",
+    "owns_audit_log",
+    "settings_of",
+    "upgrade",
+    "utcnow",
+]

@@ -28,7 +28,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
-from takedown.cases.models import Burst, Case
+from takedown.cases import Burst, Case
 from takedown.config import Settings
 from takedown.demo.legal_outputs import wait_for_filing, write_outputs
 from takedown.demo.platform_sim import Post, SimPlatform
@@ -36,7 +36,7 @@ from takedown.demo.run import DemoService, create_staff, demo_service
 from takedown.demo.scenario import REPORT_AT_TICK, REVIEW_TICKS, TICK_H, Scenario
 from takedown.legal import facts, ncmec
 from takedown.legal import service as legal
-from takedown.people.models import User
+from takedown.people import User
 
 CREATOR_POSTS = 40
 ATTACKER_CLIENTS = 5

@@ -19,10 +19,9 @@ from pathlib import Path
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]  # no types; lxml-stubs is not in .venv
 
-from takedown.legal import ncmec
-from takedown.legal.errors import InvalidReport
+from takedown.legal import InvalidReport, ncmec
 
 PREFIX = "/ispws"
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from takedown.cases.models import Case
+from takedown.cases import Case
 from takedown.config import Settings
-from takedown.db import Database
-from takedown.db.base import utcnow
+from takedown.db import Database, utcnow
 from takedown.demo.fake_ncmec import FakeCyberTipline
-from takedown.legal import dsa, facts, ncmec, service, transparency
+from takedown.legal import dsa, facts, ncmec, service
+from takedown.reporting import transparency
 
 
 def fake_cybertipline(settings: Settings) -> tuple[FakeCyberTipline, Settings]:

@@ -15,15 +15,13 @@ from rich.console import Console
 from rich.table import Table
 
 from takedown.config import Settings
-from takedown.db import Database
-from takedown.db.base import utcnow
+from takedown.db import Database, utcnow
 from takedown.demo.legal_outputs import fake_cybertipline, wait_for_filing, write_outputs
 from takedown.demo.platform_sim import SimPlatform
 from takedown.demo.scenario import SEED_CASE, Scenario, unchecked
 from takedown.people import create_user
 from takedown.platforms import create_platform, set_webhook_url
-from takedown.web.app import create_app
-from takedown.web.live import LiveServer
+from takedown.web import LiveServer, create_app
 
 
 @dataclass

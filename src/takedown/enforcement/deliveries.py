@@ -10,7 +10,7 @@ exists is superseded, not retried. After `webhook_max_attempts` a delivery is `d
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from takedown import audit
 from takedown.config import Settings
-from takedown.db.base import utcnow
+from takedown.db import utcnow
 from takedown.enforcement.models import (
     BACKLOG_INCIDENT,
     DEAD,
@@ -319,7 +319,7 @@ def watch_backlog(session: Session, settings: Settings) -> list[int]:
     webhook_backlog_alert_minutes; close those whose backlog is under half of it again."""
     limit = timedelta(minutes=settings.webhook_backlog_alert_minutes)
     now = utcnow()
-    oldest = dict(
+    oldest: dict[int, datetime] = dict(
         session.execute(
             select(WebhookDelivery.platform_id, func.min(WebhookDelivery.created_at))
             .where(WebhookDelivery.status == PENDING)
@@ -338,8 +338,8 @@ def watch_backlog(session: Session, settings: Settings) -> list[int]:
         )
     ).all()
     for platform_id in still_open:
-        at = oldest.get(platform_id)
-        if at is None or at >= now - limit / 2:
+        since = oldest.get(platform_id)
+        if since is None or since >= now - limit / 2:
             _close_incident(session, platform_id, BACKLOG_INCIDENT)
     return opened
 

@@ -8,7 +8,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from takedown.db.base import Base, utcnow
+from takedown.db import Base, utcnow
 
 
 class Action(Base):

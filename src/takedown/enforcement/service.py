@@ -8,9 +8,10 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from takedown import audit
+from takedown import audit, events
 from takedown.config import Settings
-from takedown.db.base import utcnow
+from takedown.db import utcnow
+from takedown.enforcement.events import ContentActioned
 from takedown.enforcement.models import PENDING, SUPERSEDED, Action, WebhookDelivery
 from takedown.jobs import enqueue_batched
 from takedown.platforms import Account, ContentItem, get_account, get_platform
@@ -95,7 +96,7 @@ def suspend_account(
     )
     session.add(action)
     session.flush()
-    data = {
+    data: dict[str, object] = {
         "account_id": account.external_id,
         "handle": account.handle,
         "reason": reason,
@@ -141,11 +142,9 @@ def _act(
         "action_id": action.id,
     }
     audit.record(session, event, actor=actor, subject_type="content", subject_id=item.id, data=data)
-    if kind in ("restrict", "remove"):
-        from takedown import legal  # legal builds on enforcement: imported here
-
-        data = {**data, "statement_of_reasons": legal.record_statement(session, action, item)}
-    _notify(session, item.platform_id, event, data, action.id, f"content:{item.id}")
+    actioned = ContentActioned(action, item, dict(data))
+    events.publish(session, actioned)  # legal adds the statement of reasons
+    _notify(session, item.platform_id, event, actioned.payload, action.id, f"content:{item.id}")
 
 
 def notify(
@@ -171,16 +170,20 @@ def _notify(
     # sent after it. SKIP LOCKED: one being sent right now is settled by its own attempt
     # (superseded if it fails, see deliveries.settle) and the new one waits for it in its
     # own job (deliveries.claim); the action's transaction never waits on a platform.
-    stale = [] if action_id is None else session.scalars(
-        select(WebhookDelivery.id)
-        .where(
-            WebhookDelivery.platform_id == platform_id,
-            WebhookDelivery.item_key == item_key,
-            WebhookDelivery.action_id < action_id,
-            WebhookDelivery.status == PENDING,
-        )
-        .with_for_update(skip_locked=True)
-    ).all()
+    stale = (
+        []
+        if action_id is None
+        else session.scalars(
+            select(WebhookDelivery.id)
+            .where(
+                WebhookDelivery.platform_id == platform_id,
+                WebhookDelivery.item_key == item_key,
+                WebhookDelivery.action_id < action_id,
+                WebhookDelivery.status == PENDING,
+            )
+            .with_for_update(skip_locked=True)
+        ).all()
+    )
     if stale:
         session.execute(
             update(WebhookDelivery).where(WebhookDelivery.id.in_(stale)).values(status=SUPERSEDED)

@@ -12,7 +12,7 @@ import procrastinate
 from sqlalchemy import select, update
 
 from takedown import audit, mail
-from takedown.db.base import utcnow
+from takedown.db import utcnow
 from takedown.enforcement import deliveries, webhooks
 from takedown.enforcement.models import DEAD_INCIDENT, WebhookDelivery, WebhookIncident
 from takedown.enforcement.service import BATCH_TASK, DELIVER_TASK
@@ -151,7 +151,7 @@ def watch_backlog(timestamp: int) -> int:
 
 def alert_webhooks(incident_id: int) -> int:
     """Tell every supervisor and admin, once, that a platform's webhooks are in trouble."""
-    from takedown.people.models import User
+    from takedown.people import User
 
     rt = runtime.current()
     with rt.db.session() as session:

@@ -1,6 +1,7 @@
 """Hash exchanges (threatexchange's NCMEC, StopNCII, TCAP and local-file APIs) feeding banks,
 with feedback and sharing back through a durable outbox."""
 
+from takedown.exchanges import hma, hygiene
 from takedown.exchanges.outbox import for_case, on_decided
 from takedown.exchanges.service import (
     FetchResult,
@@ -24,6 +25,8 @@ __all__ = [
     "fetch",
     "for_case",
     "get",
+    "hma",
+    "hygiene",
     "names",
     "on_decided",
     "remove",

@@ -35,9 +35,10 @@ from threatexchange.exchanges.impl.techagainstterrorism_api import (
     TATCredentials,
     TATSignalExchangeAPI,
 )
-from threatexchange.exchanges.signal_exchange_api import TSignalExchangeAPI
+from threatexchange.exchanges.signal_exchange_api import AnySignalExchangeAPI, TSignalExchangeAPI
 from threatexchange.signal_type.md5 import VideoMD5Signal
 from threatexchange.signal_type.pdq.signal import PdqSignal
+from threatexchange.signal_type.signal_base import SignalType
 from threatexchange.utils import dataclass_json
 
 from takedown.exchanges.errors import ExchangeUnavailable
@@ -134,7 +135,9 @@ class _TAT(TATSignalExchangeAPI):
 
 
 class _LocalFile(LocalFileSignalExchangeAPI):
-    def report_opinion(self, s_type: type, signal: str, opinion: fetch_state.SignalOpinion) -> None:
+    def report_opinion(
+        self, s_type: type[SignalType], signal: str, opinion: fetch_state.SignalOpinion
+    ) -> None:
         # Upstream opens the file with mode "wta", which Python refuses; same line format.
         if opinion.category != fetch_state.SignalOpinionCategory.POSITIVE_CLASS or opinion.tags:
             raise NotImplementedError
@@ -147,13 +150,15 @@ class _LocalFile(LocalFileSignalExchangeAPI):
             )
 
 
-APIS: dict[str, type] = {
+APIS: dict[str, type[_NCMEC] | type[_StopNCII] | type[_TAT] | type[_LocalFile]] = {
     "ncmec": _NCMEC,
     "stop_ncii": _StopNCII,
     "tat": _TAT,
     "local_file": _LocalFile,
 }
-CREDENTIALS = {"ncmec": NCMECCredentials, "stop_ncii": StopNCIICredentials, "tat": TATCredentials}
+CREDENTIALS: dict[
+    str, type[NCMECCredentials] | type[StopNCIICredentials] | type[TATCredentials]
+] = {"ncmec": NCMECCredentials, "stop_ncii": StopNCIICredentials, "tat": TATCredentials}
 
 
 def config_class(api: str) -> type:
@@ -188,13 +193,13 @@ def read_credentials(api: str, path: str | None) -> t.Any:
     return cls._from_str(text)
 
 
-def build(exchange: Exchange) -> TSignalExchangeAPI:
+def build(exchange: Exchange) -> AnySignalExchangeAPI:
     """An authenticated client for the exchange, pointed at its base URL if one is set."""
     cls = APIS.get(exchange.api)
     if cls is None:
         raise ExchangeUnavailable(f"Exchange API {exchange.api!r} is not installed.")
     config = collab(exchange)
-    if exchange.api == "local_file":
+    if issubclass(cls, _LocalFile):
         return cls(config)
     try:
         creds = read_credentials(exchange.api, exchange.credentials_file)
@@ -202,9 +207,11 @@ def build(exchange: Exchange) -> TSignalExchangeAPI:
         raise ExchangeUnavailable(
             f"No usable credentials for {exchange.name}: {type(exc).__name__}"
         ) from None
-    if exchange.api == "stop_ncii":
+    if issubclass(cls, _StopNCII):
         return cls(config, _stopncii_client(creds, exchange.base_url, exchange.credentials_file))
     api = cls.for_collab(config, creds)
+    if not isinstance(api, (_NCMEC, _TAT)):  # upstream's for_collab builds the class it is on
+        raise TypeError(f"{cls.__name__}.for_collab made a {type(api).__name__}")
     api.base_url = exchange.base_url
     return api
 

@@ -23,9 +23,7 @@ from takedown.exchanges import apis, service
 from takedown.exchanges.errors import UnknownExchange
 from takedown.exchanges.models import Exchange
 from takedown.fingerprints import Fingerprint
-from takedown.matching.engine import MatchEngine
-from takedown.matching.errors import UnknownBank
-from takedown.matching.models import Bank, BankEntry
+from takedown.matching import Bank, BankEntry, MatchEngine, UnknownBank
 
 BANK_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,99}")
 DELETED = ".deleted."

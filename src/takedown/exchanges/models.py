@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from takedown.db.base import Base, utcnow
+from takedown.db import Base, utcnow
 
 
 class Exchange(Base):

@@ -18,12 +18,11 @@ from sqlalchemy.orm import Session
 
 from takedown import audit, matching
 from takedown.config import Settings
-from takedown.db import Database
-from takedown.db.base import utcnow
+from takedown.db import Database, utcnow
 from takedown.exchanges import apis
 from takedown.exchanges.models import Exchange, ExchangeItem, ExchangeOutbox
 from takedown.jobs import enqueue
-from takedown.matching.engine import MatchEngine
+from takedown.matching import MatchEngine
 
 COLLECT_TASK = "exchanges:collect"
 SEND_TASK = "exchanges:send"

@@ -12,8 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from takedown import audit, matching
-from takedown.db import Database
-from takedown.db.base import utcnow
+from takedown.db import Database, utcnow
 from takedown.exchanges import apis, store
 from takedown.exchanges.errors import (
     BadExchangeConfig,
@@ -23,7 +22,7 @@ from takedown.exchanges.errors import (
 )
 from takedown.exchanges.models import Exchange, ExchangeItem
 from takedown.jobs import enqueue
-from takedown.matching.errors import UnknownBank
+from takedown.matching import UnknownBank
 
 log = logging.getLogger(__name__)
 # HMA's rule for exchange (and their banks') names.

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import text
+import psycopg
+from sqlalchemy import CursorResult, TextClause, text
 from sqlalchemy.orm import Session
 
 from takedown.exchanges.apis import Changes
@@ -48,6 +50,20 @@ _DISABLE = text(
 )
 
 
+def _psycopg(session: Session) -> psycopg.Connection[Any]:
+    """The session's psycopg connection, for COPY."""
+    raw = session.connection().connection.driver_connection
+    if not isinstance(raw, psycopg.Connection):
+        raise TypeError(f"COPY needs a psycopg connection, not {type(raw).__name__}")
+    return raw
+
+
+def _rowcount(session: Session, statement: TextClause, args: dict[str, Any]) -> int:
+    """Rows a data-changing statement touched (its result is a cursor's)."""
+    result = cast("CursorResult[Any]", session.execute(statement, args))
+    return result.rowcount or 0
+
+
 @dataclass
 class Applied:
     keys: int = 0
@@ -60,7 +76,7 @@ def apply(session: Session, exchange_id: int, bank_id: int, note: str, batch: Ch
     """Store one batch of keys; returns what changed in the bank."""
     for statement in _TEMP:
         session.execute(text(statement))
-    raw = session.connection().connection.driver_connection
+    raw = _psycopg(session)
     hashes = 0
     with (
         raw.cursor() as cur,
@@ -76,8 +92,8 @@ def apply(session: Session, exchange_id: int, bank_id: int, note: str, batch: Ch
     session.execute(text("ANALYZE exchange_batch"))  # a temp table has no statistics else
     session.execute(_FORGET, args)
     session.execute(_REMEMBER, args)
-    added = session.execute(_BANK, args).rowcount or 0
-    removed = session.execute(_DISABLE, args).rowcount or 0
+    added = _rowcount(session, _BANK, args)
+    removed = _rowcount(session, _DISABLE, args)
     session.execute(text("TRUNCATE exchange_batch, exchange_gone"))
     return Applied(len(batch), hashes, added, removed)
 
@@ -102,7 +118,7 @@ def forget_all(session: Session, exchange_id: int, bank_id: int) -> int:
         ),
         args,
     )
-    removed = session.execute(_DISABLE, args).rowcount or 0
+    removed = _rowcount(session, _DISABLE, args)
     session.execute(text("TRUNCATE exchange_batch, exchange_gone"))
     return removed
 
@@ -114,7 +130,7 @@ def drop_missing(session: Session, exchange_id: int, bank_id: int, present: Iter
     session.execute(
         text("CREATE TEMP TABLE IF NOT EXISTS exchange_present (key text) ON COMMIT DROP")
     )
-    raw = session.connection().connection.driver_connection
+    raw = _psycopg(session)
     with raw.cursor() as cur, cur.copy("COPY exchange_present (key) FROM STDIN") as copy:
         for key in present:
             copy.write_row((key,))
@@ -129,6 +145,6 @@ def drop_missing(session: Session, exchange_id: int, bank_id: int, present: Iter
         ),
         args,
     )
-    removed = session.execute(_DISABLE, args).rowcount or 0
+    removed = _rowcount(session, _DISABLE, args)
     session.execute(text("TRUNCATE exchange_batch, exchange_gone"))
     return removed

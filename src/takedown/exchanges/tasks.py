@@ -9,11 +9,12 @@ from datetime import timedelta
 import procrastinate
 from sqlalchemy import func, select, text
 
-from takedown.db.base import utcnow
+from takedown.db import utcnow
 from takedown.exchanges import hygiene, outbox, service
 from takedown.exchanges.errors import ExchangeUnavailable
 from takedown.exchanges.models import Exchange
 from takedown.jobs import runtime
+from takedown.matching import engine_of
 
 FETCH_TASK = service.FETCH_TASK
 DUE_TASK = "exchanges:fetch_due"
@@ -72,7 +73,7 @@ def fetch_exchange(name: str) -> None:
 
 def collect_outbox(case_id: int, items: list[list], actor: str) -> None:
     rt = runtime.current()
-    outbox.collect(rt.db, rt.matcher(), case_id, items, actor)
+    outbox.collect(rt.db, engine_of(rt), case_id, items, actor)
 
 
 def send_outbox(outbox_id: int, attempt: int = 1) -> None:

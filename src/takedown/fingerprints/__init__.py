@@ -38,6 +38,7 @@ from takedown.fingerprints.service import (
     hash_path,
     image_pdq,
     pdq_dihedral,
+    set_decode_slots,
 )
 from takedown.fingerprints.signals import SIGNAL_TYPES, SignalType
 from takedown.fingerprints.video import (
@@ -82,6 +83,7 @@ __all__ = [
     "pdq_dihedral",
     "pdq_distance",
     "pdq_match",
+    "set_decode_slots",
     "vpdq_is_match",
     "vpdq_match",
 ]

@@ -10,13 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import audit, cases, i18n, triage
-from takedown.cases import Case, states
+from takedown.cases import Case, Report, states
 from takedown.config import Settings
-from takedown.db.base import utcnow
+from takedown.db import utcnow
 from takedown.errors import Conflict, NotFound
 from takedown.intake import finding
-from takedown.intake.models import Report
-from takedown.intake.submit import PROTECTION_NOTES, protect_items
+from takedown.intake.submit import PROTECTION_NOTES
 from takedown.matching import MatchEngine
 from takedown.platforms import ContentItem, Platform, content_for_platform
 
@@ -61,7 +60,7 @@ def attach_content(
     _reopen_if_closed(settings, case, new)
     cases.add_items(session, case, new, "reported", report_id=report.id, needs_look=True)
     report.item_ids = [*(report.item_ids or []), *(item.id for item in new)]
-    outcome = protect_items(session, settings, engine, case, report, new) if new else "none"
+    outcome = triage.protect_report(session, settings, engine, case, report, new) if new else "none"
     if outcome != "reviewed_before" and report.protection in ("none", "unresolved"):
         report.protection = outcome
     found, report.unresolved_refs = report.unresolved_refs, []

@@ -8,13 +8,11 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from takedown import audit, cases, i18n
-from takedown.cases import Case, appeals
+from takedown.cases import Case, Report, appeals, states
 from takedown.config import Settings
-from takedown.db import counters
-from takedown.db.base import utcnow
+from takedown.db import counters, utcnow
 from takedown.errors import Conflict, InvalidInput, TooManyAttempts
 from takedown.i18n import N_
-from takedown.intake.models import Report
 from takedown.intake.service import reporter_of
 
 HOUR = timedelta(hours=1)
@@ -55,7 +53,7 @@ def reply(
             retry_after=3600,
         )
     cases.tell_reporter(session, case, "reply", text, report_id=report.id)
-    case.info_requested_at = None  # answered: back to the reviewers
+    states.info_answered(case)
     _audit(session, case, report, "reporter.replied", length=len(text))
     return case
 

@@ -13,12 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from takedown import audit, cases, enforcement, triage
-from takedown.cases import Case, states
+from takedown.cases import Case, Report, states
 from takedown.config import Settings
-from takedown.db import counters
-from takedown.db.base import utcnow
-from takedown.db.engine import settings_of
-from takedown.intake.models import Report
+from takedown.db import counters, settings_of
 from takedown.intake.schemas import ReportIn
 from takedown.platforms import Platform, host_of, with_scheme
 
@@ -28,7 +25,11 @@ MAX_PLATFORMS = 10
 
 
 def case_for(
-    session: Session, settings: Settings, client: str | None, priority: str, data: ReportIn
+    session: Session,
+    settings: Settings,
+    client: str | None,
+    triaged: triage.Assessment,
+    data: ReportIn,
 ) -> tuple[Case, bool]:
     """A new case for a person, or (past the client's hourly number) its latest open one."""
     if client is not None:
@@ -39,11 +40,7 @@ def case_for(
         if latest is not None:
             return cases.get_case(session, latest, lock=True), False
     case = cases.open_case(
-        session,
-        priority,
-        triage.deadline_for(settings, priority, utcnow()),
-        triage.queue_for(data.reporter_role, data.minor_depicted, priority),
-        credibility=triage.RANK_BARE,
+        session, triaged.priority, triaged.deadline, triaged.queue, triage.RANK_BARE
     )
     if data.law_enforcement_case_number:
         states.escalate(case, police=True)

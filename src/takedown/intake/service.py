@@ -10,14 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import audit, cases
-from takedown.cases import Case
+from takedown.cases import Case, Report
 from takedown.config import Settings
-from takedown.db import counters
-from takedown.db.base import utcnow
+from takedown.db import counters, utcnow
 from takedown.i18n import N_
 from takedown.intake import pins
 from takedown.intake.errors import CaseNotFound, StatusLocked
-from takedown.intake.models import Report
 from takedown.intake.schemas import PublicStatus, StatusItem
 
 NO_MATCH = N_("No case matches this case number and PIN.")

@@ -8,18 +8,17 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown import audit, cases, i18n, matching, triage
-from takedown.cases import Case, CaseItem, states
+from takedown import audit, cases, events, i18n, triage
+from takedown.cases import Case, Report, states
 from takedown.config import Settings
-from takedown.db.base import utcnow
+from takedown.db import utcnow
 from takedown.i18n import N_
 from takedown.intake import challenge, finding, pins
-from takedown.intake.models import Report
+from takedown.intake.events import TakeItDownRequested
 from takedown.intake.schemas import Receipt, ReportIn
 from takedown.intake.service import STATE_LABELS
 from takedown.matching import MatchEngine
 from takedown.platforms import ContentItem, Resolution, resolve_refs
-from takedown.triage import protection
 
 PROTECTION_NOTES = {
     "restricted": "",
@@ -73,27 +72,17 @@ def submit_report(
     resolution = resolve_refs(session, data.content)
     items = resolution.items
     unresolved = resolution.missing + resolution.ambiguous
-    priority = triage.priority_for(
-        data.reporter_role, data.minor_depicted, data.law_enforcement_case_number
-    )
-    trust = triage.trust_for(
-        data.reporter_role,
-        data.minor_depicted,
-        data.age_at_time,
-        data.law_enforcement_case_number,
-        data.contact,
-        flagger=flagger,
-        bank_match=_bank_match(session, engine, items),
-    )
-    protection.check_rate(session, settings, client, trust)
+    triaged = triage.assess(session, settings, data, items, engine, flagger=flagger)
+    trust = triaged.trust
+    triage.check_rate(session, settings, client, trust)
     # One report at a time per repost family, so simultaneous reports share one case.
     triage.lock_families(session, items)
     if items:
-        case, created = _case_for(session, settings, items, priority, data, trust)
+        case, created = _case_for(session, items, triaged, data)
     else:
-        case, created = finding.case_for(session, settings, client, priority, data)
+        case, created = finding.case_for(session, settings, client, triaged, data)
         if not created:
-            _join(session, settings, case, priority, data)
+            _join(session, case, triaged, data)
     states.raise_credibility(case, _rank(session, case, data, trust, client))
     pin = pins.new_pin()
     proven = _proven(session, settings, data)
@@ -109,7 +98,9 @@ def submit_report(
             session, case, items, "reported", report_id=report.id, needs_look=several or not created
         )
     due = _take_it_down(session, case, report, data)
-    outcome = protect_items(session, settings, engine, case, report, items) if items else "none"
+    outcome = "none"
+    if items:
+        outcome = triage.protect_report(session, settings, engine, case, report, items)
     report.protection = outcome if outcome != "reviewed_before" else "none"
     states.settle(session, case)
     to_find = len(unresolved) + (1 if data.where_seen else 0)
@@ -148,26 +139,8 @@ def _proven(session: Session, settings: Settings, data: ReportIn) -> bool:
     )
 
 
-def _bank_match(session: Session, engine: MatchEngine | None, items: list[ContentItem]) -> bool:
-    """The reported media is known to a block bank: the claim is verified by the bank."""
-    if engine is None:
-        return False
-    for item in items:
-        query = matching.stored_query(session, item.root_id or item.id)
-        if not (query.pdqs or query.md5 or query.sha256):
-            continue
-        if any(m.action == "block" for m in matching.match_banks(session, engine, query)):
-            return True
-    return False
-
-
 def _case_for(
-    session: Session,
-    settings: Settings,
-    items: list[ContentItem],
-    priority: str,
-    data: ReportIn,
-    trust: str,
+    session: Session, items: list[ContentItem], triaged: triage.Assessment, data: ReportIn
 ) -> tuple[Case, bool]:
     """The open case of this content, or a new one (content not yet decided after a
     confirmation is a new incident with its own review)."""
@@ -176,23 +149,20 @@ def _case_for(
         case = None
     if case is None:
         case = cases.open_case(
-            session,
-            priority,
-            triage.deadline_for(settings, priority, utcnow()),
-            triage.queue_for(data.reporter_role, data.minor_depicted, priority),
-            credibility=triage.RANK_BARE,
+            session, triaged.priority, triaged.deadline, triaged.queue, triage.RANK_BARE
         )
         if data.law_enforcement_case_number:
             states.escalate(case, police=True)  # the police tag from the first report on
         return case, True
     case = cases.get_case(session, case.id, lock=True)
-    _join(session, settings, case, priority, data)
+    _join(session, case, triaged, data)
     return case, False
 
 
-def _join(session: Session, settings: Settings, case: Case, priority: str, data: ReportIn) -> None:
-    """A further report raises the case (and tags a police case number)."""
-    raised = triage.raise_priority(settings, case, priority)
+def _join(session: Session, case: Case, triaged: triage.Assessment, data: ReportIn) -> None:
+    """A further report can only raise the case, pulling its deadline in with it (and
+    tags a police case number)."""
+    raised = states.raise_priority(case, triaged.priority, triaged.deadline)
     if data.law_enforcement_case_number:
         raised = states.escalate(case, police=True) or raised
     if raised:
@@ -231,15 +201,6 @@ def _reopen_dismissed(
     states.settle(session, case)
 
 
-def _reviewed_before(rows: list[tuple[CaseItem, ContentItem]]) -> set[int]:
-    """Repost families in this case (its items) that two reviewers dismissed once."""
-    return {
-        item.root_id or item.id
-        for ci, item in rows
-        if ci.dismissed_before and ci.state != "confirmed"
-    }
-
-
 def _rank(session: Session, case: Case, data: ReportIn, trust: str, client: str | None) -> int:
     """Queue order within a priority: how much a reviewer can act on, and how much of it
     an anonymous sender would have to invent (each detail alone is cheap to claim)."""
@@ -258,88 +219,6 @@ def _rank(session: Session, case: Case, data: ReportIn, trust: str, client: str 
         data.contact,
         independent=independent,
     )
-
-
-def _new_evidence(session: Session, case: Case, report: Report) -> bool:
-    """Verified by a bank or a flagger, or the police with a case number for the first time
-    on this case (a number cannot be checked, so one such re-hide per case)."""
-    if report.trust == "verified":
-        return True
-    if report.reporter_role != "law_enforcement" or not report.law_enforcement_case_number:
-        return False
-    earlier = session.scalar(
-        select(Report.id)
-        .where(
-            Report.case_id == case.id,
-            Report.id != report.id,
-            Report.reporter_role == "law_enforcement",
-        )
-        .limit(1)
-    )
-    return earlier is None
-
-
-def protect_items(
-    session: Session,
-    settings: Settings,
-    engine: MatchEngine | None,
-    case: Case,
-    report: Report,
-    items: list[ContentItem],
-) -> str:
-    """Hide what this report may hide now; what it may not stays queued for a person. The
-    same rules hold for content a platform attaches to the report later."""
-    if case.priority != "P0" or case.state == "confirmed":
-        return "none"
-    rows = cases.items_of(session, case)
-    held = {ci.content_id for ci, _ in rows if ci.state in cases.PROTECTING}
-    targets = [item for item in items if item.id in held]
-    reviewed = set() if _new_evidence(session, case, report) else _reviewed_before(rows)
-    skipped = [i for i in targets if (i.root_id or i.id) in reviewed]
-    targets = [i for i in targets if i not in skipped]
-    burst = protection.detect_burst(session, settings, targets, report.trust, case.priority)
-    if burst is not None:
-        protection.join_burst(session, burst, case, created=case.report_count == 1)
-    proven = report.proven
-    budget = protection.budget(
-        session,
-        settings,
-        report.client_key,
-        report.trust,
-        burst,
-        proven=proven,
-        police=bool(report.law_enforcement_case_number),
-        wanted=sum(1 for item in targets if item.visibility == "public"),
-    )
-    report.copies_allowed = budget.copies
-    public = [item for item in targets if item.visibility == "public"]
-    hidden_before = [item for item in targets if item.visibility == "restricted"]
-    allowed = public if budget.items is None else public[: budget.items]
-    actor = f"report:{report.id}"
-    triage.protect(session, case, allowed, actor=actor, report_id=report.id)
-    held_back = copies = 0
-    # Copies of what is hidden now, and of what was hidden already (by a bank hold or an
-    # earlier report), join the case within this report's copy cap.
-    spread_from = allowed + hidden_before
-    if engine is not None and spread_from:
-        spread = triage.propagate(
-            session,
-            engine,
-            case,
-            spread_from,
-            restrict=True,
-            report_id=report.id,
-            trust=report.trust,
-            copy_cap=budget.copies,
-        )
-        held_back, copies = spread.held_back, spread.hidden
-        triage.resweep_later(session, case)
-    protection.spend(session, report.client_key, report.trust, copies)  # items: taken above
-    if skipped and not allowed:
-        return "reviewed_before"
-    if len(allowed) < len(public):
-        return budget.why if not allowed and budget.why != "limited" else "limited"
-    return "limited" if held_back else "restricted"
 
 
 def _store(
@@ -396,16 +275,14 @@ def _take_it_down(session: Session, case: Case, report: Report, data: ReportIn) 
     """A request under the TAKE IT DOWN Act starts its 48-hour clock (legal keeps it)."""
     if data.take_it_down is None:
         return None
-    from takedown import legal  # legal builds on intake: imported here
-
-    request = legal.record_take_it_down(
-        session,
+    request = TakeItDownRequested(
         case,
         report,
         signature=data.take_it_down.signature,
         identification=data.take_it_down.identification,
         contact=data.take_it_down.contact or data.contact or "",
     )
+    events.publish(session, request)  # legal keeps it and starts its clock
     return request.removal_due_at
 
 

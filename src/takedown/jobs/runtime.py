@@ -6,21 +6,15 @@ from dataclasses import dataclass
 
 from takedown.config import Settings
 from takedown.db import Database
-from takedown.matching.engine import MatchEngine
 
 
 @dataclass
 class Runtime:
     settings: Settings
     db: Database
-    engine: MatchEngine | None = None
-
-    def matcher(self) -> MatchEngine:
-        """The process's match index (the server's, or one started for this worker)."""
-        if self.engine is None:
-            self.engine = MatchEngine.for_settings(self.db.libpq_url(), self.settings).start()
-            self.engine.wait_ready()
-        return self.engine
+    # The process's match index (the server's, or one matching starts for this worker:
+    # `matching.engine_of`). Typed loosely: the queue sits below the rooms it runs.
+    engine: object | None = None
 
 
 _current: Runtime | None = None

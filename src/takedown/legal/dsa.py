@@ -14,11 +14,10 @@ import jsonschema
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown.cases.models import CaseItem
+from takedown.cases import CaseItem, Report
 from takedown.config import Settings
-from takedown.db.engine import settings_of
-from takedown.enforcement.models import Action
-from takedown.intake.models import Report
+from takedown.db import settings_of
+from takedown.enforcement import Action
 from takedown.jobs import enqueue_batched
 from takedown.legal import categories
 from takedown.legal.errors import InvalidReport

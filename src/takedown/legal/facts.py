@@ -9,8 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import cases
-from takedown.cases.models import Case, CaseItem, Decision
-from takedown.intake.models import Report
+from takedown.cases import Case, CaseItem, Decision, Report
 from takedown.matching import stored_query
 from takedown.platforms import Account, ContentItem, get_account, get_platform
 

@@ -15,10 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import audit, cases
-from takedown.cases.models import Case
+from takedown.cases import Case
 from takedown.config import Settings
-from takedown.db import Database
-from takedown.db.base import utcnow
+from takedown.db import Database, utcnow
 from takedown.jobs import enqueue
 from takedown.legal import media as media_fetch
 from takedown.legal import ncmec

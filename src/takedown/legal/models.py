@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, Strin
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from takedown.db.base import Base, utcnow
+from takedown.db import Base, utcnow
 
 
 class NcmecReport(Base):

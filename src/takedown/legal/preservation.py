@@ -16,17 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import audit, cases, mail
-from takedown.audit.models import AuditEvent
-from takedown.cases.models import Case, Decision
+from takedown.audit import AuditEvent
+from takedown.cases import Case, Decision
 from takedown.config import Settings
-from takedown.db.base import utcnow
+from takedown.db import utcnow
 from takedown.jobs import enqueue
 from takedown.legal import media as media_fetch
 from takedown.legal.errors import EvidenceForbidden, HoldNotShortened, HoldTooLong, NoEvidence
 from takedown.legal.evidence import DISK_ERRNOS, EvidenceStore, evidence_root
 from takedown.legal.facts import CaseFacts, gather
 from takedown.legal.models import EvidenceHold
-from takedown.people.models import User
+from takedown.people import User
 
 EVIDENCE_ROLES = ("child_safety_specialist", "law_enforcement_liaison", "admin")
 ALERTED_ROLES = ("supervisor", "admin")

@@ -1,4 +1,5 @@
-"""The legal room's plain functions: what a confirmation sets off, and reading it back."""
+"""The legal room's plain functions: what the rooms below set off (as events: legal
+subscribes, nothing below imports legal), and reading it back."""
 
 from __future__ import annotations
 
@@ -8,9 +9,35 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown.cases.models import Case
-from takedown.legal import categories, filing, preservation, take_it_down
+from takedown.cases import Case, CaseConfirmed
+from takedown.enforcement import ContentActioned
+from takedown.intake import TakeItDownRequested
+from takedown.legal import categories, dsa, filing, preservation, take_it_down
 from takedown.legal.models import EvidenceHold, NcmecReport
+
+
+def on_content_actioned(session: Session, event: ContentActioned) -> None:
+    """A restriction or removal carries its DSA statement of reasons (Art. 17), made in
+    the action's transaction and named in the platform's webhook."""
+    if event.action.kind in ("restrict", "remove"):
+        event.payload["statement_of_reasons"] = dsa.record(session, event.action, event.item)
+
+
+def on_case_confirmed(session: Session, event: CaseConfirmed) -> None:
+    on_confirmed(session, event.case, event.category)
+
+
+def on_take_it_down(session: Session, event: TakeItDownRequested) -> None:
+    """Keep the request and start its 48-hour clock; the receipt shows the deadline."""
+    request = take_it_down.record_request(
+        session,
+        event.case,
+        event.report,
+        signature=event.signature,
+        identification=event.identification,
+        contact=event.contact,
+    )
+    event.removal_due_at = request.removal_due_at
 
 
 def on_confirmed(session: Session, case: Case, category: str | None) -> None:

@@ -11,10 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import audit, cases, i18n
-from takedown.cases import states
-from takedown.cases.models import Case
-from takedown.db.base import utcnow
-from takedown.intake.models import Report
+from takedown.cases import Case, Report, states
+from takedown.db import utcnow
 from takedown.legal.models import TakeItDownRequest
 
 REMOVAL_WINDOW = timedelta(hours=48)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import procrastinate
 from sqlalchemy import or_, select, text
 
-from takedown.db.base import utcnow
+from takedown.db import utcnow
 from takedown.jobs import enqueue, runtime
 from takedown.legal import dsa, filing, preservation, transparency_db
 from takedown.legal.evidence import evidence_root, sweep_temporary

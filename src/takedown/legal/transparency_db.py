@@ -16,8 +16,7 @@ import httpx
 from sqlalchemy import select
 
 from takedown.config import Settings
-from takedown.db import Database
-from takedown.db.base import utcnow
+from takedown.db import Database, utcnow
 from takedown.jobs import enqueue
 from takedown.legal import dsa
 from takedown.legal.errors import InvalidReport, SubmissionError

@@ -1,7 +1,10 @@
 """Banks of known hashes, the platform's media fingerprints, and the exact match index."""
 
-from takedown.matching.engine import MatchEngine
+from takedown.matching import bulk, lists, service
+from takedown.matching.engine import MatchEngine, engine_of
+from takedown.matching.errors import UnknownBank
 from takedown.matching.index import ExactIndex, Matches, PdqIndex, warm_up
+from takedown.matching.models import Bank, BankEntry, MediaHash
 from takedown.matching.query import MediaQuery, from_fingerprint, from_hashes
 from takedown.matching.service import (
     CONFIRMED_BANK,
@@ -27,19 +30,25 @@ from takedown.matching.service import (
 
 __all__ = [
     "CONFIRMED_BANK",
+    "Bank",
+    "BankEntry",
     "BankMatch",
     "CopyMatch",
     "EntryIn",
     "ExactIndex",
     "MatchEngine",
     "Matches",
+    "MediaHash",
     "MediaQuery",
     "PdqIndex",
+    "UnknownBank",
     "add_entries",
     "bank_content",
+    "bulk",
     "copies_of",
     "copy_matches_of",
     "create_bank",
+    "engine_of",
     "export_entries",
     "find_copies",
     "from_fingerprint",
@@ -47,7 +56,9 @@ __all__ = [
     "get_bank",
     "index_media",
     "list_banks",
+    "lists",
     "match_banks",
+    "service",
     "set_bank_enabled",
     "set_entry_enabled",
     "stored_query",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from itertools import islice
+from typing import Any, cast
 
-from sqlalchemy import text
+import psycopg
+from sqlalchemy import CursorResult, text
 from sqlalchemy.orm import Session
 
 from takedown.matching.models import Bank
@@ -29,6 +31,8 @@ def import_entries(
         )
     )
     raw = session.connection().connection.driver_connection
+    if not isinstance(raw, psycopg.Connection):
+        raise TypeError(f"COPY needs a psycopg connection, not {type(raw).__name__}")
     read = added = 0
     iterator = iter(entries)
     while batch := list(islice(iterator, BATCH)):
@@ -50,7 +54,7 @@ def import_entries(
         )
         session.execute(text("TRUNCATE bank_import"))
         read += len(batch)
-        added += result.rowcount or 0
+        added += cast("CursorResult[Any]", result).rowcount or 0
         progress(len(batch))
     return read, added
 

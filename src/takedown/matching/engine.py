@@ -11,6 +11,7 @@ import numpy as np
 import psycopg
 
 from takedown.config import Settings
+from takedown.jobs import Runtime
 from takedown.matching import shared, sync
 from takedown.matching.index import (
     COMPACT_AFTER,
@@ -314,3 +315,11 @@ class MatchEngine:
             self._wake.wait(self.interval_s)
             self._wake.clear()
             self._follow(conn)
+
+
+def engine_of(rt: Runtime) -> MatchEngine:
+    """The running job's match index: the server's, or one started for this worker."""
+    if not isinstance(rt.engine, MatchEngine):
+        rt.engine = MatchEngine.for_settings(rt.db.libpq_url(), rt.settings).start()
+        rt.engine.wait_ready()
+    return rt.engine

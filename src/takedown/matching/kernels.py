@@ -12,7 +12,7 @@ them is what makes the search fast.
 """
 
 import numpy as np
-from llvmlite import ir
+from llvmlite import ir  # type: ignore[import-untyped]  # llvmlite ships no types, no stubs exist
 from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql.base import ischema_names
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import UserDefinedType
 
-from takedown.db.base import Base, utcnow
+from takedown.db import Base, utcnow
 
 
 class Xid8(UserDefinedType[int]):

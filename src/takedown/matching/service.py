@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ from takedown.matching.errors import UnknownBank
 from takedown.matching.models import Bank, BankEntry, MediaHash
 from takedown.matching.query import MediaQuery
 from takedown.matching.vpdq import exact_ids, pdq_groups
-from takedown.platforms.models import ContentItem
+from takedown.platforms import ContentItem
 
 CONFIRMED_BANK = "takedown-confirmed"
 STORED_QUERIES = "matching.stored_queries"
@@ -150,7 +151,7 @@ def set_entry_enabled(
         .where(BankEntry.bank_id == bank.id, BankEntry.signal == signal, BankEntry.value == value)
         .values(enabled=enabled)
     )
-    return result.rowcount or 0
+    return cast("CursorResult[Any]", result).rowcount or 0
 
 
 def export_entries(session: Session, bank: Bank) -> Iterable[BankEntry]:
@@ -253,7 +254,7 @@ def unbank_content(session: Session, content_ids: list[int]) -> int:
         .where(BankEntry.bank_id == bank.id, BankEntry.entry_id.in_(keys))
         .values(enabled=False)
     )
-    return result.rowcount or 0
+    return cast("CursorResult[Any]", result).rowcount or 0
 
 
 @dataclass
@@ -325,6 +326,10 @@ def _bank_match(entry: BankEntry, bank: Bank, signal: str, distance: int) -> Ban
     )
 
 
+# A bank entry set: (bank id, entry id), or (bank id, "#<row id>") for an entry without one.
+BankKey = tuple[int, str]
+
+
 def _entries(session: Session, ids: list[int]) -> list[tuple[BankEntry, Bank]]:
     rows = session.execute(
         select(BankEntry, Bank)
@@ -334,16 +339,16 @@ def _entries(session: Session, ids: list[int]) -> list[tuple[BankEntry, Bank]]:
     return [(e, b) for e, b in rows]
 
 
-def _bank_keys(session: Session, ids: list[int]) -> dict[int, Hashable]:
+def _bank_keys(session: Session, ids: list[int]) -> dict[int, BankKey]:
     rows = session.execute(
         select(BankEntry.id, BankEntry.bank_id, BankEntry.entry_id).where(BankEntry.id.in_(ids))
     )
     return {i: (bank_id, entry_id or f"#{i}") for i, bank_id, entry_id in rows}
 
 
-def _bank_sizes(session: Session, keys: list[Hashable]) -> dict[Hashable, int]:
-    named = [k for k in keys if not str(k[1]).startswith("#")]  # type: ignore[index]
-    sizes: dict[Hashable, int] = {k: 1 for k in keys}
+def _bank_sizes(session: Session, keys: list[BankKey]) -> dict[BankKey, int]:
+    named = [k for k in keys if not str(k[1]).startswith("#")]
+    sizes: dict[BankKey, int] = {k: 1 for k in keys}
     if named:
         rows = session.execute(
             select(BankEntry.bank_id, BankEntry.entry_id, func.count())
@@ -351,10 +356,10 @@ def _bank_sizes(session: Session, keys: list[Hashable]) -> dict[Hashable, int]:
                 BankEntry.signal == "pdq",
                 BankEntry.enabled,
                 BankEntry.entry_id.in_([k[1] for k in named]),
-            )  # type: ignore[index]
+            )
             .group_by(BankEntry.bank_id, BankEntry.entry_id)
         )
-        sizes.update({(b, e): n for b, e, n in rows})
+        sizes.update({(b, e): n for b, e, n in rows if e is not None})  # IN: never None
     return sizes
 
 
@@ -388,7 +393,7 @@ def find_copies(
             CopyMatch(
                 int(hit.key),
                 "pdq",
-                hit.distance,  # type: ignore[arg-type]
+                hit.distance,
                 {"query_pct": hit.query_pct, "target_pct": hit.target_pct},
             ),
         )
@@ -404,7 +409,7 @@ def find_copies(
     return [c for c in found.values() if c.content_id in mine]
 
 
-def _media_content(session: Session, ids: list[int]) -> dict[int, Hashable]:
+def _media_content(session: Session, ids: list[int]) -> dict[int, int]:
     return dict(
         session.execute(
             select(MediaHash.id, MediaHash.content_id).where(MediaHash.id.in_(ids))
@@ -412,7 +417,7 @@ def _media_content(session: Session, ids: list[int]) -> dict[int, Hashable]:
     )
 
 
-def _media_sizes(session: Session, keys: list[Hashable]) -> dict[Hashable, int]:
+def _media_sizes(session: Session, keys: list[int]) -> dict[int, int]:
     rows = session.execute(
         select(MediaHash.content_id, func.count())
         .where(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -12,10 +13,12 @@ from takedown.fingerprints import VPDQ_MATCH_PERCENT
 from takedown.matching.engine import FollowedIndex
 from takedown.matching.query import MediaQuery
 
+K = TypeVar("K", bound=Hashable)  # what a group is: a bank entry set, a content item
+
 
 @dataclass
-class GroupHit:
-    key: Hashable
+class GroupHit(Generic[K]):
+    key: K
     distance: int
     query_pct: float
     target_pct: float
@@ -26,9 +29,9 @@ def pdq_groups(
     index: FollowedIndex,
     query: MediaQuery,
     radius: int,
-    keys_of: Callable[[list[int]], dict[int, Hashable]],
-    sizes_of: Callable[[list[Hashable]], dict[Hashable, int]],
-) -> list[GroupHit]:
+    keys_of: Callable[[list[int]], dict[int, K]],
+    sizes_of: Callable[[list[K]], dict[K, int]],
+) -> list[GroupHit[K]]:
     """Groups (a bank entry set, a content item) matched: any hit for a still image; for a
     video, the shares of query frames and of the group's frames matched (vPDQ's rule)."""
     if not query.pdqs:
@@ -38,9 +41,9 @@ def pdq_groups(
     if not ids:
         return []
     keys = keys_of(ids)
-    frames_by_key: dict[Hashable, set[int]] = defaultdict(set)
-    targets_by_key: dict[Hashable, set[int]] = defaultdict(set)
-    best: dict[Hashable, int] = {}
+    frames_by_key: dict[K, set[int]] = defaultdict(set)
+    targets_by_key: dict[K, set[int]] = defaultdict(set)
+    best: dict[K, int] = {}
     for frame, matches in enumerate(frame_hits):
         for raw_id, dist in zip(matches.ids, matches.distances, strict=True):
             key = keys[int(raw_id)]

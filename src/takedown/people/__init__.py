@@ -1,6 +1,7 @@
 """Staff: roles, queues, passwords, login sessions."""
 
 from takedown.people.accounts import change_password, disable_user, find_user, list_users
+from takedown.people.errors import CsrfFailed, NotInQueue
 from takedown.people.models import QUEUES, ROLES, User, WebSession
 from takedown.people.service import (
     DECIDERS,
@@ -28,7 +29,9 @@ __all__ = [
     "READERS",
     "ROLES",
     "SPECIALISTS",
+    "CsrfFailed",
     "NewUser",
+    "NotInQueue",
     "User",
     "WebSession",
     "authenticate",

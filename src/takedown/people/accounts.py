@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from takedown import audit
-from takedown.db.base import utcnow
+from takedown.db import utcnow
 from takedown.errors import NotFound
 from takedown.people.models import User, WebSession
 from takedown.people.service import set_password

@@ -17,12 +17,11 @@ from sqlalchemy.orm import Session
 
 from takedown import audit
 from takedown.config import Settings
-from takedown.db import counters
-from takedown.db.base import utcnow
+from takedown.db import counters, utcnow
 from takedown.errors import Conflict, Forbidden, InvalidInput, Unauthorized
 from takedown.people.errors import BadLogin, LockedOut
 from takedown.people.models import QUEUES, ROLES, User, WebSession
-from takedown.platforms.keys import digest, new_api_key
+from takedown.platforms import digest, new_api_key
 
 DECIDERS = ("reviewer", "child_safety_specialist", "supervisor", "admin")
 # Who may confirm a P0 dismissal as the second person, and who counts as senior.
@@ -128,9 +127,10 @@ def login(
             retry_after=_seconds_left(window),
         )
     user = session.scalar(select(User).where(User.username == username))
-    usable = user is not None and bool(user.password_hash) and user.active
+    stored = user.password_hash if user is not None and user.active else None
+    usable = bool(stored)
     try:
-        _hasher.verify(user.password_hash if usable else _dummy_hash(), password)  # type: ignore[union-attr]
+        _hasher.verify(stored if stored else _dummy_hash(), password)
         right = usable
     except (VerificationError, InvalidHashError):
         right = False

@@ -1,5 +1,6 @@
 """The platform's side: API clients, accounts and content mirrored from their calls."""
 
+from takedown.platforms.keys import digest, new_api_key
 from takedown.platforms.models import SCOPES, Account, ApiKey, ContentItem, Platform
 from takedown.platforms.service import (
     ContentIn,
@@ -39,12 +40,14 @@ __all__ = [
     "content_for_platform",
     "create_key",
     "create_platform",
+    "digest",
     "family",
     "get_account",
     "get_platform",
     "host_of",
     "keys",
     "list_platforms",
+    "new_api_key",
     "register_content",
     "resolve_refs",
     "revoke_key",

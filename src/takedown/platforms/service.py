@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from takedown import audit
-from takedown.db.base import utcnow
+from takedown.db import utcnow
 from takedown.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from takedown.platforms.errors import UnknownContent, UnknownRepostTarget
 from takedown.platforms.keys import digest, new_api_key, new_webhook_secret
@@ -293,7 +293,7 @@ def host_of(ref: str) -> str:
     return urlsplit(url).netloc if url else ""
 
 
-def _first_two(session: Session, query: Select[tuple[ContentItem]]) -> list[ContentItem]:
+def _first_two(session: Session, query: Select[ContentItem]) -> list[ContentItem]:
     return list(session.scalars(query.order_by(ContentItem.id).limit(2)))
 
 

@@ -1,4 +1,5 @@
-"""Priority, deadlines, immediate protection, and what fingerprints say of uploads."""
+"""Triage: a report's priority, queue, deadline and trust in one call (`assess`), the
+immediate and bounded protection of what it names, and what fingerprints say of uploads."""
 
 from takedown.triage import bursts, protection
 from takedown.triage.copies import (
@@ -7,22 +8,22 @@ from takedown.triage.copies import (
     check_media,
     propagate,
     screen_upload,
-    uploaders,
 )
+from takedown.triage.protection import check_rate
+from takedown.triage.report import protect_report
 from takedown.triage.service import (
     PROTECTING,
     RANK_BARE,
     RANK_RELEASED,
     TRUST,
+    Assessment,
+    Claim,
+    assess,
     credibility_rank,
     deadline_for,
     lock_families,
     on_new_content,
-    priority_for,
     protect,
-    queue_for,
-    raise_priority,
-    trust_for,
 )
 from takedown.triage.tasks import resweep_later
 
@@ -31,22 +32,22 @@ __all__ = [
     "RANK_BARE",
     "RANK_RELEASED",
     "TRUST",
+    "Assessment",
+    "Claim",
     "Spread",
     "Verdict",
+    "assess",
     "bursts",
     "check_media",
+    "check_rate",
     "credibility_rank",
     "deadline_for",
     "lock_families",
     "on_new_content",
-    "priority_for",
     "propagate",
     "protect",
+    "protect_report",
     "protection",
-    "queue_for",
-    "raise_priority",
     "resweep_later",
     "screen_upload",
-    "trust_for",
-    "uploaders",
 ]

@@ -6,10 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import audit, cases, enforcement
-from takedown.cases import Burst, Case, CaseItem
-from takedown.db.base import utcnow
+from takedown.cases import Burst, Case, CaseItem, Report
+from takedown.db import utcnow
 from takedown.errors import Conflict, NotFound
-from takedown.people.models import User
+from takedown.people import User
 from takedown.platforms import ContentItem, get_account
 from takedown.triage.service import RANK_RELEASED
 
@@ -59,7 +59,7 @@ def release(session: Session, burst_id: int, user: User, note: str = "") -> Burs
                     session, item, case_id=case.id, actor=actor, reason="burst released"
                 )
                 ci.hidden_by_report_id = None
-        case.credibility = max(case.credibility, RANK_RELEASED)
+        cases.states.cap_credibility(case, RANK_RELEASED)
     return _decided(session, burst, "released", user, note)
 
 
@@ -107,8 +107,6 @@ def _items(session: Session, members: list[Case]) -> list[tuple[CaseItem, Conten
 
 def _held_by_verified(session: Session, item: ContentItem) -> bool:
     """Hidden by a trusted flagger's or a bank-matched report in some case: stays hidden."""
-    from takedown.intake.models import Report  # intake builds on triage
-
     return (
         session.scalar(
             select(CaseItem.id)

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from takedown import audit, cases, enforcement, matching
 from takedown.cases import Case, CaseItem
 from takedown.config import Settings
-from takedown.db.base import utcnow
+from takedown.db import utcnow
 from takedown.matching import BankMatch, CopyMatch, MatchEngine, MediaQuery
-from takedown.platforms import ContentItem, get_account
+from takedown.platforms import ContentItem
 from takedown.triage.service import PROTECTING, RANK_BARE, deadline_for, protect
 
 
@@ -227,24 +227,3 @@ def propagate(
             spread.hidden += hidden
             spread.others += hidden if other_author else 0
     return spread
-
-
-def uploaders(session: Session, case: Case) -> list[dict[str, object]]:
-    """The accounts behind every item of a case, for the reviewer to act on."""
-    seen: dict[int, dict[str, object]] = {}
-    for ci, item in cases.items_of(session, case):
-        account = get_account(session, item.author_id)
-        entry = seen.setdefault(
-            account.id,
-            {
-                "id": account.id,
-                "account_id": account.external_id,
-                "handle": account.handle,
-                "state": account.state,
-                "items": [],
-            },
-        )
-        entry["items"].append(  # type: ignore[union-attr]
-            {"content_id": item.external_id, "reason": ci.reason, "state": ci.state}
-        )
-    return list(seen.values())

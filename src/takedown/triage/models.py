@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from takedown.db.base import Base
+from takedown.db import Base
 
 
 class ResweepDue(Base):

@@ -14,10 +14,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from takedown import audit, cases
-from takedown.cases import Burst, Case, CaseItem
+from takedown.cases import Burst, Case, CaseItem, Report
 from takedown.config import Settings
-from takedown.db import counters
-from takedown.db.base import utcnow
+from takedown.db import counters, utcnow
 from takedown.errors import TakedownError
 from takedown.i18n import N_
 from takedown.jobs import enqueue
@@ -153,8 +152,6 @@ def _open_burst(
 def _gather(session: Session, burst: Burst, window: timedelta) -> None:
     """The window's earlier unverified reports against the target belong to the burst too,
     with what they hid: the supervisor sees, and can release, all of it at once."""
-    from takedown.intake.models import Report  # intake builds on triage
-
     target = ContentItem.author_id if burst.target_type == "account" else ContentItem.platform_id
     earlier = session.scalars(
         select(Case)

@@ -3,16 +3,19 @@ attributed protection of reported content."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from takedown import audit, cases, enforcement
+from takedown import audit, cases, enforcement, matching
 from takedown.cases import Case, states
 from takedown.config import Settings
-from takedown.db.base import utcnow
+from takedown.db import utcnow
 from takedown.i18n import N_
+from takedown.matching import MatchEngine
 from takedown.platforms import ContentItem, family
 
 PROTECTING = cases.PROTECTING
@@ -24,6 +27,74 @@ TRUST = ("verified", "credible", "bare")
 # child's age, a police number, a reachable victim, an independent second reporter); one;
 # a bare claim; a released burst's cases last.
 RANK_VERIFIED, RANK_DETAILED, RANK_DETAIL, RANK_BARE, RANK_RELEASED = range(5)
+
+
+class Claim(Protocol):
+    """What a report says, as triage reads it (intake's report form is one)."""
+
+    @property
+    def reporter_role(self) -> str: ...
+    @property
+    def minor_depicted(self) -> str: ...
+    @property
+    def age_at_time(self) -> int | None: ...
+    @property
+    def law_enforcement_case_number(self) -> str | None: ...
+    @property
+    def contact(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Triage's answer for one report: how urgent, whose queue, decided by when, and how
+    far the report is trusted to hide content by itself."""
+
+    priority: str
+    queue: str
+    deadline: datetime
+    trust: str
+
+
+def assess(
+    session: Session,
+    settings: Settings,
+    claim: Claim,
+    items: list[ContentItem],
+    engine: MatchEngine | None,
+    *,
+    flagger: bool,
+) -> Assessment:
+    """Priority, queue, deadline and trust of a report about these items, in one call."""
+    priority = priority_for(
+        claim.reporter_role, claim.minor_depicted, claim.law_enforcement_case_number
+    )
+    return Assessment(
+        priority=priority,
+        queue=queue_for(claim.reporter_role, claim.minor_depicted, priority),
+        deadline=deadline_for(settings, priority, utcnow()),
+        trust=trust_for(
+            claim.reporter_role,
+            claim.minor_depicted,
+            claim.age_at_time,
+            claim.law_enforcement_case_number,
+            claim.contact,
+            flagger=flagger,
+            bank_match=_bank_match(session, engine, items),
+        ),
+    )
+
+
+def _bank_match(session: Session, engine: MatchEngine | None, items: list[ContentItem]) -> bool:
+    """The reported media is known to a block bank: the claim is verified by the bank."""
+    if engine is None:
+        return False
+    for item in items:
+        query = matching.stored_query(session, item.root_id or item.id)
+        if not (query.pdqs or query.md5 or query.sha256):
+            continue
+        if any(m.action == "block" for m in matching.match_banks(session, engine, query)):
+            return True
+    return False
 
 
 def priority_for(reporter_role: str, minor_depicted: str, le_case_number: str | None) -> str:
@@ -99,11 +170,6 @@ def deadline_for(settings: Settings, priority: str, start: datetime) -> datetime
     if priority == "P0":
         return start + timedelta(minutes=settings.p0_decision_minutes)
     return start + timedelta(hours=settings.default_decision_hours)
-
-
-def raise_priority(settings: Settings, case: Case, priority: str) -> bool:
-    """A new report can only raise a case, and pulls its deadline in with it."""
-    return states.raise_priority(case, priority, deadline_for(settings, priority, utcnow()))
 
 
 def protect(

@@ -11,11 +11,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from takedown import cases, mail
-from takedown.cases import Case
-from takedown.db import counters
-from takedown.db.base import utcnow
+from takedown.cases import Case, Report
+from takedown.db import counters, utcnow
 from takedown.jobs import runtime
-from takedown.matching import MatchEngine
+from takedown.matching import MatchEngine, engine_of
 from takedown.triage.models import ResweepDue
 from takedown.triage.protection import BURST_ALERT_TASK
 
@@ -69,7 +68,7 @@ def sweep_due(limit: int = SWEEP_BATCH) -> int:
         )
     if not due:
         return 0
-    engine = rt.matcher()
+    engine = engine_of(rt)
     engine.sync_now()  # once for the batch, before any lock is taken
     swept = 0
     for case_id in due:
@@ -108,7 +107,7 @@ def resweep(case_id: int) -> int:
     """Restrict copies that were uploaded while the report was being taken (the job of
     earlier versions, still run for jobs queued before the upgrade)."""
     rt = runtime.current()
-    engine = rt.matcher()
+    engine = engine_of(rt)
     engine.sync_now()
     with rt.db.session() as session:
         return _resweep_in(session, engine, case_id)
@@ -143,8 +142,6 @@ def _resweep_in(session: Session, engine: MatchEngine, case_id: int) -> int:
 
 def _copy_budget(session: Session, case: Case, report_id: int) -> tuple[str, int | None]:
     """The report's trust and how many more copies by other authors it may hold."""
-    from takedown.intake.models import Report  # intake builds on triage
-
     report = session.get(Report, report_id)
     if report is None:
         return "bare", 0
@@ -164,7 +161,7 @@ def _copy_budget(session: Session, case: Case, report_id: int) -> tuple[str, int
 
 def alert_burst(burst_id: int) -> int:
     """Tell every supervisor, once, that automatic hiding stopped for a burst."""
-    from takedown.people.models import User
+    from takedown.people import User
 
     rt = runtime.current()
     with rt.db.session() as session:

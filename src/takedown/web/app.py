@@ -15,8 +15,8 @@ from fastapi.staticfiles import StaticFiles
 
 from takedown.config import Settings
 from takedown.db import Database
-from takedown.fingerprints.service import set_decode_slots
-from takedown.jobs import Runtime, readiness
+from takedown.fingerprints import set_decode_slots
+from takedown.jobs import Runtime
 from takedown.matching import MatchEngine
 from takedown.web import errors, hardening
 from takedown.web.api import appeals, bodies, bursts, cases, check, content, reports, webhooks
@@ -28,6 +28,7 @@ from takedown.web.limits import BodyLimit
 from takedown.web.pages import admin as admin_pages
 from takedown.web.pages import routes as pages
 from takedown.web.pages import staff as staff_pages
+from takedown.wiring import readiness, run_worker, wire
 
 log = logging.getLogger("takedown.web")
 UPLOAD_PATHS = ("/v1/content", "/v1/check", *hma_api.UPLOAD_PATHS)
@@ -37,6 +38,7 @@ def create_app(
     settings: Settings, *, db: Database | None = None, run_worker: bool = True
 ) -> FastAPI:
     """Build the app. With no `db`, it opens (and migrates) its own on startup."""
+    wire()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -139,8 +141,6 @@ def create_app(
 async def _worker(
     settings: Settings, db: Database, engine: MatchEngine, stop: asyncio.Event
 ) -> None:
-    from takedown.jobs.worker import run_worker
-
     try:
         await run_worker(Runtime(settings=settings, db=db, engine=engine), stop=stop)
     except Exception:

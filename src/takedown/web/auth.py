@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from takedown import people
 from takedown.config import Settings
-from takedown.people import User
-from takedown.people.errors import CsrfFailed
+from takedown.people import CsrfFailed, User
 
 COOKIE = "td_session"
 LOGIN_COOKIE = "td_login"  # the login form's CSRF nonce, before there is a session

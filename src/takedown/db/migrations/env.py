@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from takedown.db.registry import include_name, metadata
+from takedown.wiring.schema import include_name, metadata
 
 config = context.config
 

@@ -8,9 +8,8 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from takedown import cases, people
-from takedown.cases import claims
-from takedown.cases.views import case_detail, case_summary, find_case
-from takedown.people.errors import NotInQueue
+from takedown.cases import case_detail, case_summary, claims, find_case
+from takedown.people import NotInQueue
 from takedown.web.auth import Caller, api_caller, check_csrf
 from takedown.web.deps import DatabaseDep, MatcherDep
 

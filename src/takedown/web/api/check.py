@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
@@ -11,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from takedown import platforms, triage
 from takedown.errors import InvalidInput
 from takedown.web.api.bodies import body_doc
-from takedown.web.api.content import Match
+from takedown.web.api.content import Match, Verdict, verdict_of
 from takedown.web.api.media import (
     Hashes,
     authenticate_platform,
@@ -33,7 +31,7 @@ class CheckBody(BaseModel):
 
 
 class CheckResult(BaseModel):
-    verdict: Literal["allow", "hold", "block"]
+    verdict: Verdict
     matches: list[Match]
 
 
@@ -59,8 +57,8 @@ async def check(
             platform = platforms.authenticate(session, key, scope="check")
             result = triage.check_media(session, matcher, query, platform.id)
             return CheckResult(
-                verdict=result.verdict,  # type: ignore[arg-type]
-                matches=[Match(**m.to_dict()) for m in result.bank_matches],
+                verdict=verdict_of(result.verdict),
+                matches=[Match.model_validate(m.to_dict()) for m in result.bank_matches],
             )
 
     return await run_in_threadpool(work)

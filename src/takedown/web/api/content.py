@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast, get_args
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -73,9 +73,19 @@ class Match(BaseModel):
     frames_matched_pct: float | None = None
 
 
+Verdict = Literal["allow", "hold", "block"]
+
+
+def verdict_of(value: str) -> Verdict:
+    """Triage's verdict (a plain str) as the API's literal: anything else is a bug."""
+    if value not in get_args(Verdict):
+        raise ValueError(f"unknown verdict {value!r}")
+    return cast(Verdict, value)
+
+
 class ContentVerdict(BaseModel):
     id: str
-    verdict: Literal["allow", "hold", "block"]
+    verdict: Verdict
     visibility: str
     monetised: bool
     shareable: bool
@@ -135,11 +145,11 @@ async def register_content(
                 result = _merge(result, screened)
             return ContentVerdict(
                 id=item.external_id,
-                verdict=result.verdict,
+                verdict=verdict_of(result.verdict),
                 visibility=item.visibility,
                 monetised=item.monetised,
                 shareable=item.shareable,
-                matches=[Match(**m.to_dict()) for m in result.bank_matches],
+                matches=[Match.model_validate(m.to_dict()) for m in result.bank_matches],
                 copy_of=result.copy_of,
                 case_number=result.case_number,
             )

@@ -9,7 +9,7 @@ lookup by file or URL hashes first), `curator` (`/c`, and both; the key to give 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, overload
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
@@ -75,6 +75,10 @@ async def bank_create(request: Request, db: DatabaseDep, key: BearerDep) -> dict
     return await run_in_threadpool(work)
 
 
+@overload
+def _enabled(body: dict[str, Any], default: bool) -> bool: ...
+@overload
+def _enabled(body: dict[str, Any], default: None) -> bool | None: ...
 def _enabled(body: dict[str, Any], default: bool | None) -> bool | None:
     if body.get("enabled_ratio") is not None:
         return hma.ratio(body["enabled_ratio"])

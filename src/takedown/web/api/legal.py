@@ -11,13 +11,11 @@ from fastapi.responses import PlainTextResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from takedown import legal, people
-from takedown.cases import Case
-from takedown.cases.views import find_case
-from takedown.db.base import utcnow
+from takedown.cases import Case, find_case
+from takedown.db import utcnow
 from takedown.errors import NotFound, Unauthorized
-from takedown.legal import metrics
-from takedown.legal.errors import EvidenceForbidden
-from takedown.legal.preservation import MAX_HOLD
+from takedown.legal import MAX_HOLD, EvidenceForbidden
+from takedown.reporting import metrics
 from takedown.web.deps import BearerDep, DatabaseDep, SettingsDep
 
 router = APIRouter(tags=["legal"])

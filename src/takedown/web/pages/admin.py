@@ -8,9 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from takedown import people, platforms
-from takedown.cases.dashboard import figures
 from takedown.errors import InvalidInput, TakedownError
-from takedown.legal.charts import bars
+from takedown.reporting import bars, dashboard_figures
 from takedown.web.auth import check_csrf, page_caller
 from takedown.web.deps import DatabaseDep
 from takedown.web.pages.render import error_page, page
@@ -27,8 +26,10 @@ def dashboard(request: Request, db: DatabaseDep) -> Response:
             people.require(caller.user, DASHBOARD_ROLES, "see the dashboard")
         except TakedownError as exc:
             return error_page(request, exc, caller)
-        data = figures(session)
+        data = dashboard_figures(session)
     days = data["per_day"]
+    if not isinstance(days, list):
+        raise TypeError(f"dashboard per_day is a {type(days).__name__}, not a list")
     charts = {
         "reports": bars("Reports per day", {d["day"]: d["reports"] for d in days}),
         "views": bars(

@@ -11,13 +11,11 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from takedown import cases, people
-from takedown.cases import claims, clocks, messages, notes
-from takedown.cases.views import case_detail, find_case
-from takedown.db import Database
-from takedown.db.base import utcnow
+from takedown.cases import case_detail, claims, clocks, find_case, messages, notes
+from takedown.db import Database, utcnow
 from takedown.errors import TakedownError
-from takedown.legal.take_it_down import requests_of
-from takedown.people.errors import NotInQueue
+from takedown.legal import requests_of
+from takedown.people import NotInQueue
 from takedown.web.auth import Caller, page_caller
 from takedown.web.hardening import CSP_HEADER, csp
 from takedown.web.pages.render import error_page, page
@@ -74,6 +72,14 @@ def case_view(
     return response
 
 
+def _rows(detail: dict[str, object], key: str) -> list[dict[str, Any]]:
+    """One of case_detail's lists (reports, items, decisions...), each row a dict."""
+    rows = detail[key]
+    if not isinstance(rows, list):
+        raise TypeError(f"case detail {key!r} is a {type(rows).__name__}, not a list")
+    return rows
+
+
 def _context(session, caller: Caller, case: cases.Case, revealed: int | None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     detail = case_detail(session, case, caller.user)
     holder = claims.holder(case)
@@ -90,7 +96,7 @@ def _context(session, caller: Caller, case: cases.Case, revealed: int | None) ->
         "media": people.media_defaults(caller.user),
         "templates": messages.templates(session),
         "categories": cases.service.CATEGORIES,
-        "undecided": [i for i in detail["items"] if i["state"] in cases.PROTECTING],
+        "undecided": [i for i in _rows(detail, "items") if i["state"] in cases.PROTECTING],
         "take_it_down": requests_of(session, case.id),
         "notes": case_notes,
         "can_act": caller.user.role in people.DECIDERS,
@@ -98,7 +104,7 @@ def _context(session, caller: Caller, case: cases.Case, revealed: int | None) ->
             session,
             [
                 holder,
-                *(d["reviewer_id"] for d in detail["decisions"]),
+                *(d["reviewer_id"] for d in _rows(detail, "decisions")),
                 *(n.author_id for n in case_notes),
             ],
         ),

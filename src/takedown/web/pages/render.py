@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from takedown import i18n
-from takedown.cases.messages import placeholders
+from takedown.cases import placeholders
 from takedown.errors import TakedownError
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -47,7 +48,7 @@ def locale_of(request: Request) -> str:
 def public_page(
     request: Request,
     name: str,
-    context: dict[str, object],
+    context: dict[str, Any],
     status: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
@@ -71,7 +72,7 @@ def public_page(
     return response
 
 
-def page(request: Request, name: str, context: dict[str, object], status: int = 200) -> Response:
+def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from takedown import intake
 from takedown.errors import TakedownError
-from takedown.intake.schemas import ROLE_LABELS, ReportIn
+from takedown.intake import ROLE_LABELS, ReportIn
 from takedown.web.clients import client_key, from_other_site
 from takedown.web.deps import DatabaseDep, SettingsDep
 from takedown.web.pages import form_errors, sealed, status_pages

@@ -10,16 +10,22 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from takedown import audit, cases, fingerprints, people, triage
-from takedown.cases import claims, clocks, listing, messages, notes
-from takedown.cases.errors import ClaimedByOther
-from takedown.cases.search import search
-from takedown.cases.views import find_case, item_media
+from takedown.cases import (
+    ClaimedByOther,
+    claims,
+    clocks,
+    find_case,
+    item_media,
+    listing,
+    messages,
+    notes,
+    search_cases,
+)
 from takedown.config import Settings
-from takedown.db import Database
-from takedown.db.base import utcnow
+from takedown.db import Database, utcnow
 from takedown.errors import NotFound, TakedownError
 from takedown.legal import media as media_fetch
-from takedown.legal.take_it_down import request_case_ids, with_requests
+from takedown.legal import request_case_ids, with_requests
 from takedown.web.auth import (
     COOKIE,
     Caller,
@@ -164,7 +170,7 @@ def queue_page(
 def _cases_for(session, caller: Caller, view: str, q: str, page_no: int) -> cases.QueuePage:  # type: ignore[no-untyped-def]
     queues, offset = caller.user.queues, (page_no - 1) * PAGE_SIZE
     if q.strip():
-        found = search(session, q, queues)
+        found = search_cases(session, q, queues)
         return cases.QueuePage(found, len(found), 0, len(found))
     if view == "open":
         return cases.queue(session, queues, limit=PAGE_SIZE, offset=offset)

@@ -11,11 +11,9 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import func, select, text
 
 from takedown.config import Settings
-from takedown.db import Database
-from takedown.db.base import utcnow
-from takedown.db.roles import owns_audit_log
+from takedown.db import Database, owns_audit_log, utcnow
 from takedown.jobs import health
-from takedown.matching.engine import MatchEngine
+from takedown.matching import MatchEngine
 
 HEARTBEAT_STALE_S = 10.0
 INDEX_STALE_S = 10.0

@@ -1,12 +1,11 @@
-"""Imports every room's models so Alembic and tests see the whole schema."""
+"""Every room's tables in one metadata, for Alembic and the schema test."""
 
 from takedown.audit import models as _audit  # noqa: F401
 from takedown.cases import models as _cases  # noqa: F401
+from takedown.db import Base
 from takedown.db import counters as _counters  # noqa: F401
-from takedown.db.base import Base
 from takedown.enforcement import models as _enforcement  # noqa: F401
 from takedown.exchanges import models as _exchanges  # noqa: F401
-from takedown.intake import models as _intake  # noqa: F401
 from takedown.legal import models as _legal  # noqa: F401
 from takedown.matching import models as _matching  # noqa: F401
 from takedown.people import models as _people  # noqa: F401

@@ -16,10 +16,9 @@ from typing import cast
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from takedown.cases.models import Appeal, Case, CaseItem
-from takedown.enforcement.models import Action
-from takedown.intake.models import Report
-from takedown.legal.models import NcmecReport, StatementOfReasons, TakeItDownRequest
+from takedown.cases import Appeal, Case, CaseItem, Report
+from takedown.enforcement import Action
+from takedown.legal import NcmecReport, StatementOfReasons, TakeItDownRequest
 from takedown.platforms import ContentItem
 
 TIMES = {
@@ -200,7 +199,7 @@ def _num(value: float | None) -> str:
 
 def write(session: Session, start: datetime, end: datetime, out_dir: Path) -> Figures:
     """Write `report.html` and `report.csv` for the period into `out_dir`."""
-    from takedown.legal.report_html import render
+    from takedown.reporting.report_html import render
 
     fig = figures(session, start, end)
     out_dir.mkdir(parents=True, exist_ok=True)

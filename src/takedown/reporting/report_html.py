@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
-from takedown.legal import charts
-from takedown.legal.labels import ACTIONS, CATEGORIES, ROLES, STATES, words
-from takedown.legal.transparency import TIMES, Figures
+from takedown.reporting import charts
+from takedown.reporting.labels import ACTIONS, CATEGORIES, ROLES, STATES, words
+from takedown.reporting.transparency import TIMES, Figures
 
 STYLE = """
 body{font-family:system-ui,sans-serif;max-width:760px;margin:2rem auto;padding:0 1rem;color:#111827}

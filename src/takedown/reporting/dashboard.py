@@ -9,10 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown.cases.clocks import clock
-from takedown.cases.models import Case, CaseItem
-from takedown.cases.service import ACTIVE
-from takedown.db.base import utcnow
+from takedown.cases import ACTIVE, Case, CaseItem, clock
+from takedown.db import utcnow
 from takedown.platforms import ContentItem
 
 

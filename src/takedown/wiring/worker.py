@@ -11,6 +11,7 @@ import psycopg
 import sqlalchemy.exc
 
 from takedown.jobs import health, runtime
+from takedown.wiring.subscribers import wire
 
 log = logging.getLogger(__name__)
 # A worker silent this long (it beats every 2 s) is dead; its jobs are run again.
@@ -69,6 +70,7 @@ async def retry_stalled_jobs(context: procrastinate.JobContext, timestamp: int) 
 async def run_worker(rt: runtime.Runtime, *, stop: asyncio.Event | None = None) -> None:
     """Run a worker until `stop` is set (or forever). A second worker in one process (the
     demo, run inside the tests) hands the runtime back when it stops: its settings differ."""
+    wire()  # the worker is a composition root, like the app
     try:
         previous: runtime.Runtime | None = runtime.current()
     except RuntimeError:

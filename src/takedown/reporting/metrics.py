@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from takedown.cases.models import Case
-from takedown.enforcement.models import Action
-from takedown.intake.models import Report
-from takedown.legal import transparency
-from takedown.legal.models import EvidenceHold, NcmecReport, StatementOfReasons, TakeItDownRequest
+from takedown.cases import Case, Report
+from takedown.enforcement import Action
+from takedown.legal import EvidenceHold, NcmecReport, StatementOfReasons, TakeItDownRequest
+from takedown.reporting import transparency
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
