@@ -6,8 +6,8 @@ import httpx
 from sqlalchemy import func, select
 
 from takedown.cases import Case, CaseUpdate
+from takedown.cases.models import Report
 from takedown.enforcement.models import WebhookDelivery
-from takedown.intake.models import Report
 from tests.e2e.helpers import uid
 
 
