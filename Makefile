@@ -44,6 +44,7 @@ system-deps:
 
 test: $(STAMP) $(SYNAPSE_STAMP) system-deps
 	$(BIN)/ruff check src tests adapters
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # The reporters' catalogues: extract the strings, merge them into each language's .po file
@@ -56,6 +57,7 @@ messages: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests adapters
+	$(BIN)/mypy
 	$(BIN)/ruff format --check src tests adapters
 
 bench: $(STAMP)

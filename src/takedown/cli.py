@@ -307,7 +307,7 @@ def platform_set_webhook(
     _emit(out, as_json)
 
 
-def _chain_all(db) -> None:  # type: ignore[no-untyped-def]
+def _chain_all(db) -> None:
     """Link every committed audit event before reading the chain (no worker may be up)."""
     from takedown.audit import chain_pending
 
@@ -697,7 +697,7 @@ def exchange_remove(name: str) -> None:
     _emit({"exchange": name, "hashes_disabled": removed}, False)
 
 
-def _table(title: str, columns: tuple[str, ...], rows: list[dict]) -> None:  # type: ignore[type-arg]
+def _table(title: str, columns: tuple[str, ...], rows: list[dict]) -> None:
     from rich.console import Console
     from rich.table import Table
 

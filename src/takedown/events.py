@@ -43,7 +43,3 @@ def publish(session: Session, event: object) -> None:
         raise NotWired(f"{type(event).__name__} published before takedown.wiring.wire()")
     for handler in _subscribers[type(event)]:
         handler(session, event)
-
-
-def subscribers_of(event_type: type) -> list[Handler]:
-    return list(_subscribers[event_type])

@@ -17,7 +17,7 @@ from PIL import Image
 
 from takedown.legal import dsa, ncmec
 from takedown.reporting import transparency
-from takedown.reporting.charts import bars, log_bars
+from takedown.reporting.charts import bars
 from tests.conftest import METRICS_TOKEN
 from tests.legal.conftest import SCHEMA, XSD
 from tests.legal.helpers import confirm, report, upload
@@ -117,7 +117,6 @@ def test_charts_escape_labels_and_handle_nothing():
     root = etree.fromstring(svg.encode())
     assert "x & y" in "".join(root.itertext())
     etree.fromstring(bars("Empty", {}).encode())
-    etree.fromstring(log_bars("Times", {"a": {"median": None, "p95": 3.0}}).encode())
 
 
 def test_transparency_command_writes_both_files(settings, tmp_path, monkeypatch):

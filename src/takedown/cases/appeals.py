@@ -12,7 +12,7 @@ from takedown.cases import states
 from takedown.cases.models import Appeal, Case, CaseItem
 from takedown.cases.service import get_case, tell_reporter
 from takedown.db import utcnow
-from takedown.errors import Conflict, NotFound
+from takedown.errors import Conflict
 from takedown.i18n import N_
 from takedown.platforms import ContentItem
 
@@ -98,13 +98,6 @@ def appeals_of(session: Session, case: Case) -> list[Appeal]:
     return list(
         session.scalars(select(Appeal).where(Appeal.case_id == case.id).order_by(Appeal.id))
     )
-
-
-def get_appeal(session: Session, appeal_id: int) -> Appeal:
-    appeal = session.get(Appeal, appeal_id)
-    if appeal is None:
-        raise NotFound(f"No appeal {appeal_id}.")
-    return appeal
 
 
 def open_appeal(session: Session, case: Case) -> Appeal | None:

@@ -27,7 +27,7 @@ def case_list(
     view: str,
     queues: list[str],
     *,
-    among: Select | None = None,  # type: ignore[type-arg]
+    among: Select | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> QueuePage:

@@ -32,7 +32,7 @@ def search(session: Session, text: str, queues: list[str]) -> list[Case]:
     return list(session.scalars(query))
 
 
-def _content_ids(session: Session, q: str):  # type: ignore[no-untyped-def]
+def _content_ids(session: Session, q: str):
     """A query of the ids of cases holding content this text names, or None."""
     if CASE_NUMBER.fullmatch(q.upper()):
         return None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 
 from psycopg import errors, sql
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 
 EMBEDDED_SERVICE_ROLE = "takedown_service"
 
@@ -68,11 +68,6 @@ def owns_audit_log(conn: Connection) -> bool:
         )
     ).scalar()
     return bool(row)
-
-
-def role_of(engine: Engine) -> str:
-    with engine.connect() as conn:
-        return str(conn.exec_driver_sql("SELECT current_user").scalar())
 
 
 def _quote(conn: Connection, role: str) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
-from lxml import etree  # type: ignore[import-untyped]  # no types; lxml-stubs is not in .venv
+from lxml import etree
 
 from takedown.legal import InvalidReport, ncmec
 
@@ -40,7 +40,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class FakeCyberTipline:
-    def __init__(self, username: str = "esp", password: str = "esp-password", xsd=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, username: str = "esp", password: str = "esp-password", xsd=None) -> None:
         self.username, self.password = username, password
         self.xsd: Path | None = xsd
         self.reports: dict[int, FiledReport] = {}
@@ -225,7 +225,7 @@ def _multipart(content_type: str, body: bytes) -> dict[str, bytes]:
         f"Content-Type: {content_type}\r\n\r\n".encode() + body
     )
     parts: dict[str, bytes] = {}
-    for part in message.iter_parts():  # type: ignore[attr-defined]
+    for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         if name:
             payload = part.get_payload(decode=True)

@@ -38,7 +38,7 @@ from takedown.platforms import Platform
 ALERT_TASK = "enforcement:alert_webhooks"
 
 
-def _same_item(delivery: WebhookDelivery) -> tuple:  # type: ignore[type-arg]
+def _same_item(delivery: WebhookDelivery) -> tuple:
     return (
         WebhookDelivery.platform_id == delivery.platform_id,
         WebhookDelivery.item_key == delivery.item_key,

@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Iterable
 
 import numpy as np
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from takedown import audit, matching
@@ -260,7 +260,7 @@ def hashes_of(fp: Fingerprint, types: Iterable[str] | None = None) -> dict[str, 
         if unknown:
             raise BadSignal(f"signal type '{sorted(unknown)[0]}' doesn't exist or is disabled")
         out = {k: v for k, v in out.items() if k in wanted}
-    return out  # type: ignore[return-value]
+    return out
 
 
 # -- matching -----------------------------------------------------------------------------
@@ -415,17 +415,6 @@ def _exchange(session: Session, name: str) -> Exchange:
         return service.get(session, name)
     except UnknownExchange:
         raise UnknownExchange(f"Exchange '{name}' not found", field="exchange") from None
-
-
-def entry_count(session: Session, found: Bank) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(BankEntry)
-            .where(BankEntry.bank_id == found.id, BankEntry.enabled)
-        )
-        or 0
-    )
 
 
 def _audit(session: Session, found: Bank, action: str, actor: str, **data: object) -> None:

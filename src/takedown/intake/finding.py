@@ -90,7 +90,7 @@ def platforms_for(session: Session, report: Report, *, broadcast: bool = True) -
     return list(found.values())[:MAX_PLATFORMS]  # those serving a host first
 
 
-def _on_host(host: str):  # type: ignore[no-untyped-def]
+def _on_host(host: str):
     return select(Platform).where(Platform.hosts.contains([host])).order_by(Platform.id)
 
 

@@ -156,7 +156,8 @@ def _parse(body: bytes) -> Answer | None:
         root = etree.fromstring(body, parser)
     except etree.XMLSyntaxError:
         return None
-    if root.getroottree().docinfo.doctype or root.tag not in (
+    doctype = root.getroottree().docinfo.doctype  # type: ignore[union-attr]  # lxml-stubs lack it
+    if doctype or root.tag not in (
         "reportResponse",
         "reportDoneResponse",
     ):

@@ -55,7 +55,7 @@ def start_report(session: Session, case: Case, category: str) -> NcmecReport:
     return row
 
 
-def enqueue_filing(session: Session, row: NcmecReport, at=None) -> None:  # type: ignore[no-untyped-def]
+def enqueue_filing(session: Session, row: NcmecReport, at=None) -> None:
     enqueue(
         session,
         SUBMIT_TASK,
@@ -147,7 +147,7 @@ def _prepare(
     return Prepared(xml, facts, row.ncmec_report_id, uploads)
 
 
-def _xsd(settings: Settings, client: CyberTiplineClient | None):  # type: ignore[no-untyped-def]
+def _xsd(settings: Settings, client: CyberTiplineClient | None):
     path = ncmec.schema_path(settings)
     if path is not None:
         return path

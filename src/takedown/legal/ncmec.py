@@ -131,7 +131,7 @@ def _reporter(root: etree._Element, settings: Settings) -> None:
         _el(person, "email", settings.ncmec_reporter_email)
 
 
-def _reported_user(root: etree._Element, facts: CaseFacts, account_id: int, account) -> None:  # type: ignore[no-untyped-def]
+def _reported_user(root: etree._Element, facts: CaseFacts, account_id: int, account) -> None:
     posts = [(ci, item) for ci, item in facts.items if item.author_id == account_id]
     user = _el(root, "personOrUserReported")
     _el(user, "espIdentifier", account.external_id)
@@ -150,7 +150,7 @@ def _reported_user(root: etree._Element, facts: CaseFacts, account_id: int, acco
     )
 
 
-def _victim(root: etree._Element, report) -> None:  # type: ignore[no-untyped-def]
+def _victim(root: etree._Element, report) -> None:
     """The child as this report describes them: never more than the reporter gave."""
     relation = RELATION.get(report.reporter_role)
     if report.age_at_time is None and relation is None:
@@ -221,5 +221,6 @@ def validate(document: bytes, xsd: Path) -> None:
     schema = _schema(xsd)
     tree = etree.fromstring(document, _safe_parser())
     if not schema.validate(tree):
-        errors = "; ".join(f"line {e.line}: {e.message}" for e in schema.error_log)
+        log = schema.error_log  # lxml-stubs 0.5.1 do not say _ErrorLog iterates; it does
+        errors = "; ".join(f"line {e.line}: {e.message}" for e in log)  # type: ignore[attr-defined]
         raise InvalidReport(f"CyberTipline XML does not validate: {errors}")

@@ -94,7 +94,7 @@ def requests_of(session: Session, case_id: int) -> list[TakeItDownRequest]:
     return list(session.scalars(query.order_by(TakeItDownRequest.id)))
 
 
-def request_case_ids():  # type: ignore[no-untyped-def]
+def request_case_ids():
     """A query of the ids of cases that carry a TAKE IT DOWN request (the console's view)."""
     return select(TakeItDownRequest.case_id)
 

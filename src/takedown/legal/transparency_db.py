@@ -136,7 +136,7 @@ def _send_one(
         row.state, row.sent_at, row.last_error = "sent", utcnow(), None
 
 
-def _failed(session, settings: Settings, row: StatementOfReasons, exc: Exception) -> None:  # type: ignore[no-untyped-def]
+def _failed(session, settings: Settings, row: StatementOfReasons, exc: Exception) -> None:
     row.last_error = str(exc)[:2000]
     retryable = isinstance(exc, SubmissionError) and exc.retryable
     if not retryable or row.attempts >= settings.legal_max_attempts:

@@ -57,8 +57,3 @@ def import_entries(
         added += cast("CursorResult[Any]", result).rowcount or 0
         progress(len(batch))
     return read, added
-
-
-def analyze(session: Session) -> None:
-    """Fresh planner statistics after a large import."""
-    session.execute(text("ANALYZE bank_entries"))

@@ -63,7 +63,7 @@ def _value(kind: str, value: str, number: int) -> bytes:
     return raw
 
 
-def write(entries: Iterable, handle: io.TextIOBase, fmt: str) -> int:  # type: ignore[type-arg]
+def write(entries: Iterable, handle: io.TextIOBase, fmt: str) -> int:
     count = 0
     if fmt == "csv":
         writer = csv.writer(handle)

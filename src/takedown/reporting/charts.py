@@ -53,30 +53,6 @@ def bars(title: str, data: Mapping[str, float], fmt: Callable[[float], str] = st
     return "".join(parts)
 
 
-def log_bars(title: str, series: dict[str, dict[str, float | None]]) -> str:
-    """Durations on a log scale (0.1 s upward), a bar per series for each measure."""
-    measures = list(series)
-    names = list(dict.fromkeys(name for values in series.values() for name in values))
-    values = [v for s in series.values() for v in s.values() if v is not None]
-    top = math.log10(max(max(values, default=1.0), 1.0)) + 1.0
-    height = 56 + ROW * max(len(measures) * len(names), 1)
-    parts = [_open(title, height)]
-    for k, name in enumerate(names):
-        parts.append(_legend(k, name))
-    row = 0
-    for measure in measures:
-        for k, name in enumerate(names):
-            value = series[measure].get(name)
-            y = 52 + row * ROW
-            scaled = 0.0 if value is None else (math.log10(max(value, 0.1)) + 1) / top
-            label = measure if k == 0 else ""
-            text = "none" if value is None else human_duration(value)
-            parts.append(_row(label, y, BAR_W * scaled, text, COLOURS[k % len(COLOURS)]))
-            row += 1
-    parts.append("</svg>")
-    return "".join(parts)
-
-
 def _open(title: str, height: int, width: int = WIDTH) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '

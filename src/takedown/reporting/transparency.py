@@ -91,7 +91,7 @@ def _add(counts: dict[str, int], key: str, n: int = 1) -> None:
     counts[key] = counts.get(key, 0) + n
 
 
-def count_by(session: Session, column, at, start: datetime | None, end: datetime | None):  # type: ignore[no-untyped-def]
+def count_by(session: Session, column, at, start: datetime | None, end: datetime | None):
     """Rows per value of `column` (within [start, end) of `at`, when given)."""
     query = select(column, func.count()).group_by(column)
     if start is not None and end is not None:

@@ -64,7 +64,7 @@ def check_csrf(caller: Caller, submitted: str | None) -> None:
         raise CsrfFailed("The form expired or did not come from this site. Reload and retry.")
 
 
-def set_session_cookie(response, token: str, secure: bool) -> None:  # type: ignore[no-untyped-def]
+def set_session_cookie(response, token: str, secure: bool) -> None:
     response.set_cookie(
         COOKIE,
         token,
@@ -99,7 +99,7 @@ def check_login_csrf(settings: Settings, request: Request, submitted: str) -> No
         raise CsrfFailed("The form expired or did not come from this site. Reload and retry.")
 
 
-def set_login_cookie(response, nonce: str, secure: bool) -> None:  # type: ignore[no-untyped-def]
+def set_login_cookie(response, nonce: str, secure: bool) -> None:
     response.set_cookie(
         LOGIN_COOKIE, nonce, httponly=True, secure=secure, samesite="strict", path="/login"
     )

@@ -17,7 +17,7 @@ from takedown.errors import TakedownError
 log = logging.getLogger("takedown.web")
 
 
-def field_of(loc: tuple) -> str:  # type: ignore[type-arg]
+def field_of(loc: tuple) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
 

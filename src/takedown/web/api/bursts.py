@@ -42,7 +42,7 @@ def accept(burst_id: int, body: BurstDecision, request: Request, db: DatabaseDep
     return _decide(db, request, burst_id, triage.bursts.accept, body.note)
 
 
-def _decide(db, request: Request, burst_id: int, action: Callable, note: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
+def _decide(db, request: Request, burst_id: int, action: Callable, note: str) -> dict:
     with db.session() as session:
         caller = api_caller(session, request)
         check_csrf(caller, request.headers.get("x-csrf-token"))

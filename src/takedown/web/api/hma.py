@@ -316,7 +316,7 @@ async def _hash_upload(request: Request) -> tuple[fingerprints.Fingerprint, str 
         field, upload = files[0]
         if field not in hma.CONTENT_TYPES:
             raise hma.HmaError(f"no such content_type: '{field}'", field="content_type")
-        data = await upload.read()  # type: ignore[union-attr]
+        data = await upload.read()
     fp = await run_in_threadpool(fingerprints.hash_bytes, data)
     text = note[:NOTE_CHARS] if isinstance(note, str) and note.strip() else None
     return fp, text

@@ -45,7 +45,7 @@ def keys_page(request: Request, db: DatabaseDep) -> Response:
     return _keys(request, db)
 
 
-def _keys(request: Request, db, new_secret: str | None = None) -> Response:  # type: ignore[no-untyped-def]
+def _keys(request: Request, db, new_secret: str | None = None) -> Response:
     with db.session() as session:
         caller = page_caller(session, request)
         try:

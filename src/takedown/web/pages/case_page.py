@@ -80,7 +80,7 @@ def _rows(detail: dict[str, object], key: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _context(session, caller: Caller, case: cases.Case, revealed: int | None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _context(session, caller: Caller, case: cases.Case, revealed: int | None) -> dict[str, Any]:
     detail = case_detail(session, case, caller.user)
     holder = claims.holder(case)
     case_notes = notes.notes_of(session, case)

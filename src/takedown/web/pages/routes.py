@@ -104,7 +104,7 @@ def receipt_page(request: Request, settings: SettingsDep) -> Response:
     )
 
 
-async def _submit(db, settings, data: ReportIn, request: Request, client: str) -> intake.Receipt:  # type: ignore[no-untyped-def]
+async def _submit(db, settings, data: ReportIn, request: Request, client: str) -> intake.Receipt:
     engine, locale = request.app.state.matcher, locale_of(request)
 
     def work() -> intake.Receipt:

@@ -167,7 +167,7 @@ def queue_page(
         return page(request, "queue.html", context)
 
 
-def _cases_for(session, caller: Caller, view: str, q: str, page_no: int) -> cases.QueuePage:  # type: ignore[no-untyped-def]
+def _cases_for(session, caller: Caller, view: str, q: str, page_no: int) -> cases.QueuePage:
     queues, offset = caller.user.queues, (page_no - 1) * PAGE_SIZE
     if q.strip():
         found = search_cases(session, q, queues)
@@ -198,7 +198,7 @@ def burst_action(
     return RedirectResponse("/queue", status_code=303)
 
 
-def decide_burst(session, burst_id: int, action: str, user, note: str):  # type: ignore[no-untyped-def]
+def decide_burst(session, burst_id: int, action: str, user, note: str):
     if action == "release":
         return triage.bursts.release(session, burst_id, user, note)
     if action == "accept":
@@ -302,7 +302,7 @@ def decide(
     kept = {"decision": decision, "reason": reason, "category": category, "items": chosen}
     following: list[str] = []
 
-    def work(session, caller: Caller, case: cases.Case) -> None:  # type: ignore[no-untyped-def]
+    def work(session, caller: Caller, case: cases.Case) -> None:
         people.require_decider(caller.user)
         cases.decide(
             session,
@@ -324,7 +324,7 @@ def decide(
     return response
 
 
-def _next_case(session, caller: Caller, case: cases.Case) -> str:  # type: ignore[no-untyped-def]
+def _next_case(session, caller: Caller, case: cases.Case) -> str:
     """Where "decide and open next case" goes: the next free case, claimed for this reviewer."""
     second = caller.user.role in people.SPECIALISTS
     found = listing.next_case(
@@ -373,7 +373,7 @@ async def message(request: Request, ref: str, db: DatabaseDep, settings: Setting
     return await run_in_threadpool(work)
 
 
-def _message_text(session, case: cases.Case, name: str, values: dict, text: str) -> str:  # type: ignore[no-untyped-def]
+def _message_text(session, case: cases.Case, name: str, values: dict, text: str) -> str:
     if name == FREE_TEXT:
         return messages.free_text(text)
     body = messages.template(session, name).body
@@ -384,7 +384,7 @@ def _report_id(value: str) -> int:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
 
 
-def _act(request: Request, ref: str, db, csrf: str, work, form=None) -> Response:  # type: ignore[no-untyped-def]
+def _act(request: Request, ref: str, db, csrf: str, work, form=None) -> Response:
     """Run `work` in one transaction; on a refusal nothing of it is kept but the form."""
     try:
         with db.session() as session:
@@ -410,7 +410,7 @@ def add_note(
 ) -> Response:
     """An internal note: staff who decide cases write them; the note is audited."""
 
-    def work(session, caller: Caller, case: cases.Case) -> None:  # type: ignore[no-untyped-def]
+    def work(session, caller: Caller, case: cases.Case) -> None:
         notes.add_note(session, case, caller.user, note)
 
     response = _act(request, ref, db, csrf, work, form={"note": note})

@@ -114,7 +114,7 @@ def status_withdraw(
     )
 
 
-def _act(request: Request, db, settings, action) -> Response:  # type: ignore[no-untyped-def]
+def _act(request: Request, db, settings, action) -> Response:
     """Run `action(session, case_number, pin, client)` for the opened case, then show it."""
     opened = sealed.get(settings, request, sealed.STATUS)
     if opened is None:
@@ -132,7 +132,7 @@ def _act(request: Request, db, settings, action) -> Response:  # type: ignore[no
 
 def _show(
     request: Request,
-    db,  # type: ignore[no-untyped-def]
+    db,
     settings,
     case_number: str,
     pin: str,
