@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown import audit, enforcement, events, matching
+from takedown import audit, enforcement, events, exchanges, matching
 from takedown.cases import states
 from takedown.cases.appeals import close_appeals, open_appeal
 from takedown.cases.errors import (
@@ -113,9 +113,8 @@ def decide(
         _confirm(session, case, reviewer, chosen, category, engine)
     else:
         _dismiss(session, case, reviewer, chosen)
-    from takedown import exchanges  # feedback owed to hash exchanges, queued in this commit
-
     decided = [(ci.id, ci.content_id, ci.state) for ci in chosen]
+    # Feedback owed to hash exchanges for these items, queued in this commit.
     exchanges.on_decided(session, case.id, decided, f"user:{reviewer.username}")
     states.settle(session, case)
     if state_before == "rereview" and case.state in ("confirmed", "dismissed"):

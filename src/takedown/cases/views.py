@@ -5,14 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown import audit
+from takedown import audit, exchanges
 from takedown.cases import timeline
 from takedown.cases.appeals import appeals_of
 from takedown.cases.models import Case, Report
 from takedown.cases.service import decisions_of, get_case, items_of, updates_of
 from takedown.errors import NotFound
 from takedown.people import User
-from takedown.platforms import get_account
+from takedown.platforms import ContentItem, get_account
 
 
 def find_case(session: Session, ref: str) -> Case:
@@ -27,7 +27,6 @@ def find_case(session: Session, ref: str) -> Case:
 def item_media(session: Session, case: Case, content_id: int) -> tuple[str, str] | None:
     """(media_url, media_type) of one item of this case, or None (no such item, no URL)."""
     from takedown.cases.models import CaseItem
-    from takedown.platforms import ContentItem
 
     row = session.execute(
         select(ContentItem.media_url, ContentItem.media_type)
@@ -63,7 +62,6 @@ def case_summary(case: Case) -> dict[str, object]:
 def account_history(session: Session, account_id: int, exclude_case: int) -> list[str]:
     """Numbers of the other cases that hold this account's content."""
     from takedown.cases.models import CaseItem
-    from takedown.platforms import ContentItem
 
     rows = session.scalars(
         select(Case.number)
@@ -193,6 +191,4 @@ def case_detail(session: Session, case: Case, viewer: User) -> dict[str, object]
 
 def _exchange_calls(session: Session, case: Case) -> list[dict[str, object]]:
     """Feedback owed to hash exchanges for this case's matches, and hashes shared back."""
-    from takedown import exchanges  # exchanges build on banks: imported here, as legal is
-
     return exchanges.for_case(session, case.id)

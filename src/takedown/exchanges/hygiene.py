@@ -15,13 +15,14 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from takedown import audit
+from takedown import audit, mail
 from takedown.config import Settings
 from takedown.db import utcnow
 from takedown.errors import Conflict, NotFound
 from takedown.exchanges.models import BankEntryHit, Quarantine
 from takedown.jobs import enqueue
 from takedown.matching import Bank, BankEntry, BankMatch
+from takedown.people import User
 from takedown.platforms import ContentItem
 
 ALERT_TASK = "exchanges:alert_quarantine"
@@ -146,9 +147,6 @@ def decide(session: Session, quarantine_id: int, release: bool, actor: str) -> d
 
 def alert(session: Session, settings: Settings, quarantine_id: int) -> int:
     """E-mail every supervisor and admin with an address that an entry was quarantined."""
-    from takedown import mail
-    from takedown.people import User
-
     found = quarantines(session, state=None)
     row = next((q for q in found if q["id"] == quarantine_id), None)
     if row is None:
