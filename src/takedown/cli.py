@@ -18,6 +18,19 @@ if TYPE_CHECKING:
     from takedown.db import Database
 
 app = typer.Typer(help="Takedown: child-safety report-and-takedown service.", no_args_is_help=True)
+
+
+@app.callback()
+def _wired(ctx: typer.Context) -> None:
+    """Takedown: child-safety report-and-takedown service."""
+    # Every command is a composition root: what it sets off in a room (an exchange fetch
+    # that hides a known upload, say) reaches legal's subscribers as in the server.
+    # Hashing a file touches no room, and starts faster without them.
+    if ctx.invoked_subcommand != "hash":
+        from takedown.wiring import wire
+
+        wire()
+
 bench_app = typer.Typer(help="Benchmarks against named baselines (prints ratios).")
 app.add_typer(bench_app, name="bench")
 
