@@ -162,6 +162,37 @@ def test_another_review_from_the_status_page(client, platform, reviewers, db):
     assert any("another review" in m for m in thread_of(db, report.id))
 
 
+def test_one_report_asks_for_another_review_once(client, platform, reviewers, db):
+    """The victim's second look is granted; asking again and again (keeping reviewers on
+    one anonymous report for ever) is refused with a clear answer, and changes nothing."""
+    key, host = platform["api_key"], f"{uid('social')}.example"
+    post = register(client, key, host)
+    receipt = child_report(
+        client, [f"https://{host}/p/{post}"], minor_depicted="no", reporter_role="platform_user"
+    ).json()
+    number, pin = receipt["case_number"], {"x-report-pin": receipt["pin"]}
+
+    def dismiss(reviewer: str) -> None:
+        r = client.post(
+            f"/v1/cases/{number}/decisions",
+            json={"decision": "dismiss", "reason": "not against the rules"},
+            headers=auth(reviewer),
+        )
+        assert r.json()["state"] == "dismissed", r.text
+
+    dismiss(reviewers[0])
+    first = client.post(f"/v1/reports/{number}/rereview", json={"statement": "look"}, headers=pin)
+    assert first.status_code == 201 and first.json()["state"] == "rereview", first.text
+    dismiss(reviewers[2])  # re-reviews are the appeals queue's
+
+    again = client.post(f"/v1/reports/{number}/rereview", json={"statement": "again"}, headers=pin)
+
+    assert again.status_code == 409, again.text
+    assert again.json()["error"]["code"] == "not_appealable"
+    assert "new report" in again.json()["error"]["message"]
+    assert client.get(f"/v1/reports/{number}", headers=pin).json()["state"] == "dismissed"
+
+
 def test_the_status_actions_need_the_opened_case_and_our_own_page(client, platform, db, live):
     teen, _ = _two_reporters(client, platform)
     (teen_report, _) = reports_of(db, teen["case_number"])

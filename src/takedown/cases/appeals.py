@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from takedown import audit
 from takedown.cases import states
-from takedown.cases.models import Appeal, Case, CaseItem
+from takedown.cases.models import Appeal, Case, CaseItem, CaseUpdate
 from takedown.cases.service import get_case, tell_reporter
 from takedown.db import utcnow
 from takedown.errors import Conflict
@@ -52,9 +52,17 @@ def appeal_removal(session: Session, item: ContentItem, statement: str) -> Appea
 def request_rereview(
     session: Session, case: Case, statement: str, report_id: int | None = None
 ) -> Appeal:
-    """The reporter asks for another look at a dismissed report (told to them alone)."""
+    """The reporter asks for another look at a dismissed report (told to them alone),
+    once per report: a second dismissal by a different reviewer is final for it (new
+    evidence is a new report). Unbounded asks would let one anonymous report keep
+    reviewers at it forever."""
     if case.state != "dismissed":
         raise NotAppealable("Only a decided report can be reviewed again.")
+    if report_id is not None and _asked_before(session, case, report_id):
+        raise NotAppealable(
+            "You already asked for another review of this report, and a different reviewer "
+            "looked at it. If you have new information, please send a new report."
+        )
     appeal = _reopen(
         session, case, "rereview", Appeal(case_id=case.id, kind="reporter", statement=statement)
     )
@@ -66,6 +74,15 @@ def request_rereview(
         report_id=report_id,
     )
     return appeal
+
+
+def _asked_before(session: Session, case: Case, report_id: int) -> bool:
+    asked = select(CaseUpdate.id).where(
+        CaseUpdate.case_id == case.id,
+        CaseUpdate.report_id == report_id,
+        CaseUpdate.kind == "rereview",
+    )
+    return session.scalar(asked.limit(1)) is not None
 
 
 def _reopen(session: Session, case: Case, state: str, appeal: Appeal) -> Appeal:
