@@ -71,7 +71,6 @@ def create_user(
         password_hash=_hasher.hash(password) if password else None,
         queues=queues if queues is not None else DEFAULT_QUEUES[role],
         preferences={},
-        failed_logins=0,
         active=True,
     )
     session.add(user)
