@@ -56,6 +56,7 @@ def request_rereview(
     once per report: a second dismissal by a different reviewer is final for it (new
     evidence is a new report). Unbounded asks would let one anonymous report keep
     reviewers at it forever."""
+    case = get_case(session, case.id, lock=True)  # two asks at once: one round
     if case.state != "dismissed":
         raise NotAppealable("Only a decided report can be reviewed again.")
     if report_id is not None and _asked_before(session, case, report_id):

@@ -408,7 +408,7 @@ def _decide_appeal(session: Session, case: Case, reviewer: User, outcome: str) -
     specialists have granted it; the rest of the case stays removed."""
     appeal = open_appeal(session, case)
     if outcome == "confirm" or appeal is None:
-        states.appeal_decided(case)
+        states.appeal_decided(session, case)
         return
     grants = {
         d.reviewer_id
@@ -430,7 +430,7 @@ def _decide_appeal(session: Session, case: Case, reviewer: User, outcome: str) -
         for ci, other in items_of(session, case, ("confirmed",)):
             if other.id == item.id:
                 states.move_item(ci, "reinstate")
-    states.appeal_decided(case)
+    states.appeal_decided(session, case)
 
 
 def _any_hidden(session: Session, case: Case) -> bool:

@@ -93,11 +93,27 @@ def close_empty(case: Case) -> None:
     case.decided_at = utcnow()
 
 
-def appeal_decided(case: Case) -> None:
+def appeal_decided(session: Session, case: Case) -> None:
     """The uploader's appeal is decided: the removal stands (a granted item was put back
-    on its own), and the case is confirmed again."""
+    on its own), and the case is confirmed again; items reopened by new information
+    during the appeal still wait for their own decision."""
     _move(case, "confirmed")
     case.decided_at = utcnow()
+    waiting = select(CaseItem.id).where(CaseItem.case_id == case.id, CaseItem.state.in_(UNDECIDED))
+    if session.scalar(waiting.limit(1)) is not None:
+        settle(session, case)
+
+
+IN_ROUND = ("appealed", "rereview")
+
+
+def new_information(case: Case, deadline: datetime) -> None:
+    """A report about dismissed content: a new round, or, while an appeal or a re-review
+    is under way, part of that round (it is not lost, and the round is not dropped)."""
+    if case.state in IN_ROUND:
+        pull_deadline(case, deadline)
+    else:
+        reopen(case, "open", deadline=deadline)
 
 
 def mark_restricted(case: Case) -> bool:

@@ -193,7 +193,7 @@ def _reopen_dismissed(
     deadline = triage.deadline_for(settings, case.priority, utcnow())
     if cases.items_of(session, case, cases.PROTECTING):
         deadline = min(deadline, case.deadline_at)  # never later for what still waits
-    states.reopen(case, "open", deadline=deadline)
+    states.new_information(case, deadline)
     for ci, _ in dismissed:
         states.move_item(ci, "reopen")
         ci.needs_look = True
