@@ -20,17 +20,6 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Takedown: child-safety report-and-takedown service.", no_args_is_help=True)
 
 
-@app.callback()
-def _wired(ctx: typer.Context) -> None:
-    """Takedown: child-safety report-and-takedown service."""
-    # Every command is a composition root: what it sets off in a room (an exchange fetch
-    # that hides a known upload, say) reaches legal's subscribers as in the server.
-    # Hashing a file touches no room, and starts faster without them.
-    if ctx.invoked_subcommand != "hash":
-        from takedown.wiring import wire
-
-        wire()
-
 bench_app = typer.Typer(help="Benchmarks against named baselines (prints ratios).")
 app.add_typer(bench_app, name="bench")
 
@@ -98,6 +87,11 @@ def _configure_logging(settings: Settings) -> None:
 def _database() -> Iterator[Database]:
     from takedown.db import Database
     from takedown.errors import TakedownError
+    from takedown.wiring import wire
+
+    # A command that opens the database is a composition root: what it sets off in a room
+    # (an exchange fetch that hides a known upload, say) reaches legal as in the server.
+    wire()
 
     settings = _settings()
     _check_database(settings)

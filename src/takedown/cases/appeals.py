@@ -49,9 +49,7 @@ def appeal_removal(session: Session, item: ContentItem, statement: str) -> Appea
     )
 
 
-def request_rereview(
-    session: Session, case: Case, statement: str, report_id: int | None = None
-) -> Appeal:
+def request_rereview(session: Session, case: Case, statement: str, report_id: int) -> Appeal:
     """The reporter asks for another look at a dismissed report (told to them alone),
     once per report: a second dismissal by a different reviewer is final for it (new
     evidence is a new report). Unbounded asks would let one anonymous report keep
@@ -59,7 +57,7 @@ def request_rereview(
     case = get_case(session, case.id, lock=True)  # two asks at once: one round
     if case.state != "dismissed":
         raise NotAppealable("Only a decided report can be reviewed again.")
-    if report_id is not None and _asked_before(session, case, report_id):
+    if _asked_before(session, case, report_id):
         raise NotAppealable(
             "You already asked for another review of this report, and a different reviewer "
             "looked at it. If you have new information, please send a new report."

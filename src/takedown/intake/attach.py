@@ -19,8 +19,6 @@ from takedown.intake.submit import PROTECTION_NOTES
 from takedown.matching import MatchEngine
 from takedown.platforms import ContentItem, Platform, content_for_platform
 
-ACTIVE = ("open", "restricted", "pending_second_review", "appealed", "rereview")
-
 
 class NothingToFind(Conflict):
     code = "nothing_to_find"
@@ -84,7 +82,7 @@ def _report(session: Session, case_number: str, report_id: int) -> Report:
 
 def _reopen_if_closed(settings: Settings, case: Case, new: list[ContentItem]) -> None:
     """Found after a reviewer closed the empty case: it is looked at again."""
-    if new and case.state not in ACTIVE:
+    if new and case.state not in cases.ACTIVE:
         states.reopen(case, "open", deadline=triage.deadline_for(settings, case.priority, utcnow()))
 
 

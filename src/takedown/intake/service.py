@@ -159,9 +159,6 @@ def _public_status(session: Session, case: Case, report_id: int | None) -> Publi
     )
 
 
-ACTIVE = ("open", "restricted", "pending_second_review", "appealed", "rereview")
-
-
 @dataclass
 class ReporterView:
     """The status page of one report: its thread, and what its reporter may do now."""
@@ -186,7 +183,7 @@ def reporter_view(
         withdrawn=withdrawn,
         asked=asked and not withdrawn,
         can_rereview=case.state == "dismissed" and not withdrawn,
-        decision_due_at=case.deadline_at.isoformat() if case.state in ACTIVE else None,
+        decision_due_at=case.deadline_at.isoformat() if case.state in cases.ACTIVE else None,
     )
 
 

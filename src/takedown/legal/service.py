@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown.cases import Case, CaseConfirmed
+from takedown.cases import CaseConfirmed
 from takedown.enforcement import ContentActioned
 from takedown.intake import TakeItDownRequested
 from takedown.legal import categories, dsa, filing, preservation, take_it_down
@@ -24,7 +24,13 @@ def on_content_actioned(session: Session, event: ContentActioned) -> None:
 
 
 def on_case_confirmed(session: Session, event: CaseConfirmed) -> None:
-    on_confirmed(session, event.case, event.category)
+    """In the confirmation's transaction: hold the evidence, for child sexual abuse
+    material record the CyberTipline report, and close the case's TAKE IT DOWN requests;
+    durable jobs do the rest after commit."""
+    preservation.start_hold(session, event.case)
+    if categories.is_csam(event.category):
+        filing.start_report(session, event.case, event.category or "csam")
+    take_it_down.on_confirmed(session, event.case)
 
 
 def on_take_it_down(session: Session, event: TakeItDownRequested) -> None:
@@ -38,15 +44,6 @@ def on_take_it_down(session: Session, event: TakeItDownRequested) -> None:
         contact=event.contact,
     )
     event.removal_due_at = request.removal_due_at
-
-
-def on_confirmed(session: Session, case: Case, category: str | None) -> None:
-    """In the confirmation's transaction: hold the evidence, and for child sexual abuse
-    material record the CyberTipline report; durable jobs do the rest after commit."""
-    preservation.start_hold(session, case)
-    if categories.is_csam(category):
-        filing.start_report(session, case, category or "csam")
-    take_it_down.on_confirmed(session, case)
 
 
 @dataclass

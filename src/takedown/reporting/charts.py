@@ -7,11 +7,6 @@ import math
 from collections.abc import Callable, Mapping
 from html import escape
 
-WIDTH = 640
-ROW = 26
-LABEL_W = 220
-VALUE_W = 90
-BAR_W = WIDTH - LABEL_W - VALUE_W - 20
 COLOURS = ("#1f5fa8", "#c2410c")
 # Stacked rows (the label above its bar) and a linear axis in time units: readable at a
 # phone's width, where a label column would squeeze the bars.
@@ -53,7 +48,7 @@ def bars(title: str, data: Mapping[str, float], fmt: Callable[[float], str] = st
     return "".join(parts)
 
 
-def _open(title: str, height: int, width: int = WIDTH) -> str:
+def _open(title: str, height: int, width: int) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
@@ -61,22 +56,6 @@ def _open(title: str, height: int, width: int = WIDTH) -> str:
         f"<title>{escape(title)}</title>"
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>'
         + _text(8, 18, title, anchor="start", weight="bold")
-    )
-
-
-def _row(label: str, y: int, width: float, value: str, colour: str) -> str:
-    return (
-        _text(LABEL_W - 8, y + 14, label, anchor="end")
-        + f'<rect x="{LABEL_W}" y="{y}" width="{max(width, 1):.1f}" height="{ROW - 8}" '
-        f'fill="{colour}"/>' + _text(LABEL_W + max(width, 1) + 6, y + 14, value, anchor="start")
-    )
-
-
-def _legend(k: int, name: str) -> str:
-    x = LABEL_W + k * 150
-    return (
-        f'<rect x="{x}" y="28" width="12" height="12" fill="{COLOURS[k % len(COLOURS)]}"/>'
-        + _text(x + 16, 39, name, anchor="start")
     )
 
 

@@ -1,12 +1,11 @@
 """Triage: a report's priority, queue, deadline and trust in one call (`assess`), the
 immediate and bounded protection of what it names, and what fingerprints say of uploads."""
 
-from takedown.triage import bursts, protection
+from takedown.triage import bursts
 from takedown.triage.copies import (
     Spread,
     Verdict,
     check_media,
-    propagate,
     screen_upload,
 )
 from takedown.triage.protection import check_rate
@@ -23,9 +22,7 @@ from takedown.triage.service import (
     deadline_for,
     lock_families,
     on_new_content,
-    protect,
 )
-from takedown.triage.tasks import resweep_later
 
 __all__ = [
     "PROTECTING",
@@ -44,10 +41,6 @@ __all__ = [
     "deadline_for",
     "lock_families",
     "on_new_content",
-    "propagate",
-    "protect",
     "protect_report",
-    "protection",
-    "resweep_later",
     "screen_upload",
 ]

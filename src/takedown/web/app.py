@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from takedown import wiring
 from takedown.config import Settings
 from takedown.db import Database
 from takedown.fingerprints import set_decode_slots
@@ -28,7 +29,6 @@ from takedown.web.limits import BodyLimit
 from takedown.web.pages import admin as admin_pages
 from takedown.web.pages import routes as pages
 from takedown.web.pages import staff as staff_pages
-from takedown.wiring import readiness, run_worker, wire
 
 log = logging.getLogger("takedown.web")
 UPLOAD_PATHS = ("/v1/content", "/v1/check", *hma_api.UPLOAD_PATHS)
@@ -38,7 +38,7 @@ def create_app(
     settings: Settings, *, db: Database | None = None, run_worker: bool = True
 ) -> FastAPI:
     """Build the app. With no `db`, it opens (and migrates) its own on startup."""
-    wire()
+    wiring.wire()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -125,7 +125,7 @@ def create_app(
     def readyz(request: Request) -> JSONResponse:
         """Readiness: the database, the match index, a worker's heartbeat and the webhook
         backlog, each with what is wrong; 503 when any fails."""
-        found = readiness.checks(
+        found = wiring.readiness.checks(
             request.app.state.db,
             getattr(request.app.state, "matcher", None),
             settings,
@@ -142,6 +142,6 @@ async def _worker(
     settings: Settings, db: Database, engine: MatchEngine, stop: asyncio.Event
 ) -> None:
     try:
-        await run_worker(Runtime(settings=settings, db=db, engine=engine), stop=stop)
+        await wiring.run_worker(Runtime(settings=settings, db=db, engine=engine), stop=stop)
     except Exception:
         log.exception("in-process worker stopped")

@@ -22,5 +22,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.add_column("users", sa.Column("failed_logins", sa.Integer(), nullable=True))
+    op.add_column(
+        "users", sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0")
+    )
+    op.alter_column("users", "failed_logins", server_default=None)
     op.add_column("users", sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True))
