@@ -46,18 +46,26 @@ def record(
     subject_id: object,
     data: dict[str, object] | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction (chained after it commits)."""
-    event = AuditEvent(
-        at=utcnow(),
-        actor=actor,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        data=json.loads(json.dumps(data or {}, default=str)),
-    )
-    session.add(event)
-    session.flush()
-    return event
+    """Append one event in the caller's transaction (chained after it commits). The event
+    returned is not in the session: it is stored already."""
+    body = json.dumps(data or {}, default=str)
+    values = {
+        "at": utcnow(),
+        "actor": actor,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": str(subject_id),
+    }
+    # Straight on the transaction's connection: an event refers to no row by a foreign
+    # key, so nothing the session holds needs flushing first.
+    event_id: int = session.connection().execute(_APPEND, {**values, "data": body}).scalar_one()
+    return AuditEvent(id=event_id, data=json.loads(body), **values)
+
+
+_APPEND = text(
+    "INSERT INTO audit_events (at, actor, action, subject_type, subject_id, data) "
+    "VALUES (:at, :actor, :action, :subject_type, :subject_id, CAST(:data AS jsonb)) RETURNING id"
+)
 
 
 def chain_pending(session: Session, *, wait: bool = False, limit: int = CHAIN_BATCH) -> int:
@@ -74,17 +82,37 @@ def chain_pending(session: Session, *, wait: bool = False, limit: int = CHAIN_BA
         .limit(1)
     ).first()
     seq, prev = (int(last[0] or 0), str(last[1])) if last else (0, GENESIS)
-    pending = session.scalars(
-        select(AuditEvent).where(AuditEvent.seq.is_(None)).order_by(AuditEvent.id).limit(limit)
+    t = AuditEvent.__table__.c
+    pending = session.execute(
+        select(t.id, t.at, t.actor, t.action, t.subject_type, t.subject_id, t.data)
+        .where(t.seq.is_(None))
+        .order_by(t.id)
+        .limit(limit)
     ).all()
+    if not pending:
+        return 0
+    links: dict[str, list] = {"ids": [], "seqs": [], "prevs": [], "hashes": []}
     for event in pending:
         seq += 1
         subject = f"{event.subject_type}:{event.subject_id}"
-        event.seq, event.prev_hash = seq, prev
-        event.hash = _digest(prev, event.at, event.actor, event.action, subject, event.data)
-        prev = event.hash
-    session.flush()
+        digest = _digest(prev, event.at, event.actor, event.action, subject, event.data)
+        for key, value in zip(links, (event.id, seq, prev, digest), strict=True):
+            links[key].append(value)
+        prev = digest
+    # One statement for the batch, not one per event.
+    session.execute(_LINK, links)
+    chained = set(links["ids"])
+    for obj in list(session.identity_map.values()):  # events this session holds: reloaded
+        if isinstance(obj, AuditEvent) and obj.id in chained:
+            session.expire(obj, ["seq", "prev_hash", "hash"])
     return len(pending)
+
+
+_LINK = text(
+    "UPDATE audit_events SET seq = v.seq, prev_hash = v.prev, hash = v.hash "
+    "FROM unnest(CAST(:ids AS bigint[]), CAST(:seqs AS bigint[]), CAST(:prevs AS text[]), "
+    "CAST(:hashes AS text[])) AS v(id, seq, prev, hash) WHERE audit_events.id = v.id"
+)
 
 
 @dataclass

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from takedown.cases.models import Burst, Case, CaseItem, CaseUpdate, Decision, Report
+from takedown.db import utcnow
 from takedown.errors import NotFound
 from takedown.platforms import ContentItem
 
@@ -49,7 +51,11 @@ def open_case(
     deadline: datetime,
     queue: str = "general",
     credibility: int = 2,
+    *,
+    flush: bool = True,
 ) -> Case:
+    """A new case; `flush=False`: stored with the caller's next flush (no id until then),
+    so what the caller sets on it first is in its INSERT."""
     case = Case(
         number=new_case_number(),
         priority=priority,
@@ -57,9 +63,12 @@ def open_case(
         deadline_at=deadline,
         queue=queue,
         credibility=credibility,
+        escalated=False,
+        report_count=0,
     )
     session.add(case)
-    session.flush()
+    if flush:
+        session.flush()
     return case
 
 
@@ -77,32 +86,36 @@ def add_items(
 ) -> int:
     """Add content to a case (once each), with where it came from; returns how many were
     new."""
-    items = list(items)
-    if not items:
+    unique = {item.id: item for item in items}
+    if not unique:
         return 0
-    have = set(session.scalars(select(CaseItem.content_id).where(CaseItem.case_id == case.id)))
-    added = 0
-    for item in items:
-        if item.id in have:
-            continue
-        session.add(
-            CaseItem(
-                case_id=case.id,
-                content_id=item.id,
-                reason=reason,
-                state=state,
-                report_id=report_id,
-                source_id=source_id,
-                match_distance=distance,
-                needs_look=needs_look,
-                views_at_join=item.view_count,
-                reposts_at_join=item.repost_count,
-            )
-        )
-        have.add(item.id)
-        added += 1
-    session.flush()
-    return added
+    now = utcnow()
+    rows = [
+        {
+            "case_id": case.id,
+            "content_id": item.id,
+            "reason": reason,
+            "state": state,
+            "report_id": report_id,
+            "source_id": source_id,
+            "match_distance": distance,
+            "needs_look": needs_look,
+            "hidden_by_report_id": None,
+            "dismissed_before": False,
+            "views_at_join": item.view_count,
+            "reposts_at_join": item.repost_count,
+            "added_at": now,
+        }
+        for item in unique.values()
+    ]
+    # One statement: what the case holds already is left as it is.
+    added = session.execute(
+        insert(CaseItem)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=[CaseItem.case_id, CaseItem.content_id])
+        .returning(CaseItem.content_id)
+    ).all()
+    return len(added)
 
 
 def item_of(session: Session, case: Case, content_id: int) -> CaseItem | None:

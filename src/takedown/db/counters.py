@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import DateTime, Integer, String, delete, select
+from sqlalchemy import DateTime, Integer, String, delete, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -35,22 +35,22 @@ def hit(session: Session, key: str, window: timedelta, n: int = 1) -> int:
     start = window_of(utcnow(), window)
     with side_bind(session).connect() as conn:
         if n == 0:
-            value = conn.scalar(
-                select(Counter.count).where(Counter.key == key, Counter.window_start == start)
-            )
-            return value or 0
-        upsert = (
-            insert(Counter)
-            .values(key=key, window_start=start, count=n)
-            .on_conflict_do_update(
-                index_elements=[Counter.key, Counter.window_start],
-                set_={"count": Counter.count + n},
-            )
-            .returning(Counter.count)
-        )
-        count: int = conn.execute(upsert).scalar_one()
+            return conn.scalar(_READ, {"key": key, "start": start}) or 0
+        count: int = conn.execute(_ADD, {"key": key, "start": start, "n": n}).scalar_one()
         conn.commit()
     return count
+
+
+# Built once: these run several times for every report.
+_READ = text("SELECT count FROM rate_counters WHERE key = :key AND window_start = :start")
+_READ_LOCKED = text(
+    "SELECT count FROM rate_counters WHERE key = :key AND window_start = :start FOR UPDATE"
+)
+_ADD = text(
+    "INSERT INTO rate_counters (key, window_start, count) VALUES (:key, :start, :n) "
+    "ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + EXCLUDED.count "
+    "RETURNING count"
+)
 
 
 def take(session: Session, key: str, window: timedelta, want: int, cap: int) -> int:
@@ -59,17 +59,11 @@ def take(session: Session, key: str, window: timedelta, want: int, cap: int) -> 
     if want <= 0:
         return 0
     start = window_of(utcnow(), window)
-    where = (Counter.key == key, Counter.window_start == start)
     with side_bind(session).connect() as conn:
-        used = conn.scalar(select(Counter.count).where(*where).with_for_update()) or 0
+        used = conn.scalar(_READ_LOCKED, {"key": key, "start": start}) or 0
         granted = max(min(want, cap - used), 0)
         if granted:
-            stmt = insert(Counter).values(key=key, window_start=start, count=granted)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[Counter.key, Counter.window_start],
-                set_={"count": Counter.count + granted},
-            )
-            conn.execute(stmt)
+            conn.execute(_ADD, {"key": key, "start": start, "n": granted})
         conn.commit()
     return granted
 

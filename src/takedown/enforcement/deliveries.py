@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -30,9 +30,9 @@ from takedown.enforcement.models import (
     WebhookDelivery,
     WebhookIncident,
 )
-from takedown.enforcement.service import BATCH_TASK, DELIVER_TASK, backoff
+from takedown.enforcement.service import backoff
 from takedown.errors import InvalidInput
-from takedown.jobs import enqueue, enqueue_batched
+from takedown.jobs import enqueue
 from takedown.platforms import Platform
 
 ALERT_TASK = "enforcement:alert_webhooks"
@@ -64,38 +64,63 @@ def _newer_exists(session: Session, delivery: WebhookDelivery) -> bool:
 # Sending ------------------------------------------------------------------------------------
 
 
+def _due(delivery: WebhookDelivery) -> bool:
+    return delivery.next_attempt_at is None or delivery.next_attempt_at <= utcnow()
+
+
+def due_ids(session: Session, limit: int, skip: Iterable[int] = ()) -> list[int]:
+    """Pending deliveries due an attempt, soonest first (none being attempted right now)."""
+    query = select(WebhookDelivery.id).where(
+        WebhookDelivery.status == PENDING, WebhookDelivery.next_attempt_at <= utcnow()
+    )
+    skip = list(skip)
+    if skip:
+        query = query.where(WebhookDelivery.id.not_in(skip))
+    return list(
+        session.scalars(
+            query.order_by(WebhookDelivery.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
 def claim(session: Session, delivery_id: int) -> WebhookDelivery | None:
-    """Lock a pending delivery for one attempt, in its item's order; None: nothing to send.
+    """Lock a pending delivery that is due for one attempt, in its item's order; None:
+    nothing to send (or not yet: another process attempted it meanwhile and its next attempt
+    is later).
 
     The item's pending deliveries up to this one are locked oldest first, so an attempt of an
     older one in flight is waited for (its transaction settles it). Older ones still pending
     after that are superseded by this one; this one is superseded if a newer state exists."""
-    head = session.execute(
-        select(
-            WebhookDelivery.platform_id, WebhookDelivery.item_key, WebhookDelivery.action_id
-        ).where(WebhookDelivery.id == delivery_id)
-    ).one_or_none()
-    if head is None:
-        return None
-    platform_id, item_key, action_id = head
-    upto = (
-        WebhookDelivery.action_id <= action_id
-        if action_id is not None
-        else WebhookDelivery.id == delivery_id
+    head = (
+        select(WebhookDelivery.platform_id, WebhookDelivery.item_key, WebhookDelivery.action_id)
+        .where(WebhookDelivery.id == delivery_id)
+        .subquery()
     )
+    # One statement: the item's pending deliveries up to this one (only this one if it is
+    # about no action), locked oldest first.
     locked = session.scalars(
         select(WebhookDelivery)
+        .join(
+            head,
+            and_(
+                WebhookDelivery.platform_id == head.c.platform_id,
+                WebhookDelivery.item_key == head.c.item_key,
+            ),
+        )
         .where(
-            WebhookDelivery.platform_id == platform_id,
-            WebhookDelivery.item_key == item_key,
             WebhookDelivery.status == PENDING,
-            upto,
+            or_(
+                WebhookDelivery.id == delivery_id,
+                and_(head.c.action_id.is_not(None), WebhookDelivery.action_id <= head.c.action_id),
+            ),
         )
         .order_by(WebhookDelivery.action_id, WebhookDelivery.id)
-        .with_for_update()
+        .with_for_update(of=WebhookDelivery)
     ).all()
     delivery = next((d for d in locked if d.id == delivery_id), None)
-    if delivery is None:
+    if delivery is None or not _due(delivery):
         return None
     for older in locked:
         if older.id != delivery_id:
@@ -128,14 +153,7 @@ def settle(
         delivery.dead_at = now
         open_incident(session, delivery.platform_id, DEAD_INCIDENT, delivery.id)
         return DEAD
-    delivery.next_attempt_at = now + backoff(settings, delivery.attempts)
-    enqueue(
-        session,
-        DELIVER_TASK,
-        queue="webhooks",
-        scheduled_at=delivery.next_attempt_at,
-        delivery_id=delivery.id,
-    )
+    delivery.next_attempt_at = now + backoff(settings, delivery.attempts)  # polled when due
     return "retry"
 
 
@@ -242,10 +260,7 @@ def redrive(
             delivery.status = PENDING
             delivery.attempts = 0
             delivery.dead_at = None
-            delivery.next_attempt_at = now
-            enqueue_batched(
-                session, BATCH_TASK, queue="webhooks", arg="delivery_ids", item=delivery.id
-            )
+            delivery.next_attempt_at = now  # attempted again at once (tasks.Attempts)
             results[delivery.id] = {"id": delivery.id, "result": "queued"}
         results[delivery.id]["state"] = delivery.status
     for missing in set(wanted) - set(results):

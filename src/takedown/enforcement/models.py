@@ -36,6 +36,12 @@ class WebhookDelivery(Base):
     __table_args__ = (
         # The item's deliveries in `action_id` order: the order they may be sent in.
         Index("ix_webhook_deliveries_item", "platform_id", "item_key", "action_id"),
+        # What is due an attempt: every worker polls it (enforcement.tasks.Attempts).
+        Index(
+            "ix_webhook_deliveries_due",
+            "next_attempt_at",
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

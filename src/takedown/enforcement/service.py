@@ -13,11 +13,10 @@ from takedown.config import Settings
 from takedown.db import utcnow
 from takedown.enforcement.events import ContentActioned
 from takedown.enforcement.models import PENDING, SUPERSEDED, Action, WebhookDelivery
-from takedown.jobs import enqueue_batched
 from takedown.platforms import Account, ContentItem, get_account, get_platform
 
 DELIVER_TASK = "enforcement:deliver_webhook"
-BATCH_TASK = "enforcement:deliver_webhooks"
+BATCH_TASK = "enforcement:deliver_webhooks"  # queued by earlier versions only
 
 
 # kind of action -> (states it applies from, state it leaves, event sent to the platform)
@@ -162,14 +161,15 @@ def _notify(
     action_id: int | None,
     item_key: str,
 ) -> None:
-    """Create the delivery and its job in this transaction: both exist or neither does."""
+    """Create the delivery in this transaction (it exists if the action does); every worker
+    sends what is due (enforcement.tasks.Attempts), no job needed."""
     platform = get_platform(session, platform_id)
     if not platform.webhook_url:
         return
     # A newer state of the item makes its older undelivered events wrong: they are never
     # sent after it. SKIP LOCKED: one being sent right now is settled by its own attempt
     # (superseded if it fails, see deliveries.settle) and the new one waits for it in its
-    # own job (deliveries.claim); the action's transaction never waits on a platform.
+    # own attempt (deliveries.claim); the action's transaction never waits on a platform.
     stale = (
         []
         if action_id is None
@@ -197,9 +197,7 @@ def _notify(
         payload=data,
         next_attempt_at=utcnow(),
     )
-    session.add(delivery)
-    session.flush()
-    enqueue_batched(session, BATCH_TASK, queue="webhooks", arg="delivery_ids", item=delivery.id)
+    session.add(delivery)  # the pending delivery is the queue: tasks.Attempts sends it
 
 
 def backoff(settings: Settings, attempts: int) -> timedelta:

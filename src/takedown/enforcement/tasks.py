@@ -1,9 +1,12 @@
-"""Background jobs of the enforcement room: webhook delivery with back-off, in each item's
-order, and alerts when deliveries die or fall behind."""
+"""Background work of the enforcement room: webhook delivery with back-off, in each item's
+order (every worker's `Attempts` polls what is due), and alerts when deliveries die or fall
+behind."""
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -14,7 +17,11 @@ from sqlalchemy import select, update
 from takedown import audit, mail
 from takedown.db import utcnow
 from takedown.enforcement import deliveries, webhooks
-from takedown.enforcement.models import DEAD_INCIDENT, WebhookDelivery, WebhookIncident
+from takedown.enforcement.models import (
+    DEAD_INCIDENT,
+    WebhookDelivery,
+    WebhookIncident,
+)
 from takedown.enforcement.service import BATCH_TASK, DELIVER_TASK
 from takedown.jobs import enqueue, runtime
 from takedown.platforms import get_platform
@@ -22,6 +29,9 @@ from takedown.platforms import get_platform
 log = logging.getLogger(__name__)
 FAN_OUT = 16
 SWEEP_GRACE = timedelta(minutes=5)
+# An attempt that raised (not a failed send: that is settled) is left for this long before
+# this process tries it again.
+ATTEMPT_PAUSE_S = 30.0
 
 
 def register(app: procrastinate.App) -> None:
@@ -36,8 +46,9 @@ def register(app: procrastinate.App) -> None:
 
 
 def sweep_deliveries(timestamp: int) -> int:
-    """Pending deliveries long past their next attempt lost their job (a crash, a bug):
-    queue them again. A delivery is never left pending for good."""
+    """Pending deliveries long past their next attempt were not attempted by any worker's
+    `Attempts` (a bug, a paused attempt): queue a job for each. A delivery is never left
+    pending for good."""
     rt = runtime.current()
     overdue = utcnow() - SWEEP_GRACE
     with rt.db.session() as session:
@@ -63,15 +74,60 @@ def sweep_deliveries(timestamp: int) -> int:
 
 
 def deliver_webhooks(delivery_ids: list[int]) -> None:
-    """First attempts of one transaction's (or one redrive's) webhooks, in parallel; one
-    item's go out in order (deliveries.claim)."""
+    """Attempts of a batch of webhooks (the job of earlier versions, still run for jobs
+    queued before the upgrade; attempts are now `Attempts`' work)."""
     with ThreadPoolExecutor(max_workers=min(FAN_OUT, len(delivery_ids))) as pool:
         list(pool.map(deliver_webhook, delivery_ids))
 
 
+class Attempts:
+    """Every attempt of every delivery, as soon as it is due: the pending deliveries are
+    the queue (no job per transaction, none per retry). Every worker polls; a delivery
+    being attempted is locked (skipped by the others), and one attempted meanwhile by
+    another process is no longer due (deliveries.claim)."""
+
+    def __init__(self, threads: int = FAN_OUT, slots: int = 2 * FAN_OUT) -> None:
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="webhooks")
+        self.slots = slots
+        self.in_flight: set[int] = set()
+        self.paused: dict[int, float] = {}  # delivery id -> when this process tries again
+        self.lock = threading.Lock()
+
+    def poll(self) -> int:
+        """Start the attempts that are due (up to the free slots); how many."""
+        now = time.monotonic()
+        with self.lock:
+            self.paused = {i: t for i, t in self.paused.items() if t > now}
+            free = self.slots - len(self.in_flight)
+            skip = self.in_flight | set(self.paused)
+        if free <= 0:
+            return 0
+        with runtime.current().db.session() as session:
+            ids = deliveries.due_ids(session, free, skip)
+        with self.lock:
+            self.in_flight.update(ids)
+        for delivery_id in ids:
+            self.pool.submit(self._attempt, delivery_id)
+        return len(ids)
+
+    def _attempt(self, delivery_id: int) -> None:
+        try:
+            deliver_webhook(delivery_id)
+        except Exception:  # the database went away, a bug: left pending, tried again later
+            log.exception("attempt of webhook delivery %d", delivery_id)
+            with self.lock:
+                self.paused[delivery_id] = time.monotonic() + ATTEMPT_PAUSE_S
+        finally:
+            with self.lock:
+                self.in_flight.discard(delivery_id)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def deliver_webhook(delivery_id: int) -> None:
-    """One attempt, in its item's order; on failure the next attempt (or the dead letter and
-    its alert) is committed with the failure record."""
+    """One attempt, in its item's order, if it is due; on failure the next attempt's time
+    (or the dead letter and its alert) is committed with the failure record."""
     rt = runtime.current()
     with rt.db.session() as session:
         delivery = deliveries.claim(session, delivery_id)

@@ -83,7 +83,7 @@ def submit_report(
         case, created = finding.case_for(session, settings, client, triaged, data)
         if not created:
             _join(session, case, triaged, data)
-    states.raise_credibility(case, _rank(session, case, data, trust, client))
+    states.raise_credibility(case, _rank(session, case, data, trust, client, created))
     pin = pins.new_pin()
     proven = _proven(session, settings, data)
     report = _store(session, settings, case, data, channel, pin, trust, client, resolution)
@@ -148,8 +148,13 @@ def _case_for(
     if case is not None and case.state == "confirmed" and not cases.holds_all(session, case, items):
         case = None
     if case is None:
-        case = cases.open_case(
-            session, triaged.priority, triaged.deadline, triaged.queue, triage.RANK_BARE
+        case = cases.open_case(  # inserted with its first report (_store)
+            session,
+            triaged.priority,
+            triaged.deadline,
+            triaged.queue,
+            triage.RANK_BARE,
+            flush=False,
         )
         if data.law_enforcement_case_number:
             states.escalate(case, police=True)  # the police tag from the first report on
@@ -201,14 +206,23 @@ def _reopen_dismissed(
     states.settle(session, case)
 
 
-def _rank(session: Session, case: Case, data: ReportIn, trust: str, client: str | None) -> int:
+def _rank(
+    session: Session, case: Case, data: ReportIn, trust: str, client: str | None, created: bool
+) -> int:
     """Queue order within a priority: how much a reviewer can act on, and how much of it
-    an anonymous sender would have to invent (each detail alone is cheap to claim)."""
-    independent = client is not None and (
-        session.scalar(
-            select(Report.id).where(Report.case_id == case.id, Report.client_key != client).limit(1)
+    an anonymous sender would have to invent (each detail alone is cheap to claim). A new
+    case has no other report to be independent of."""
+    independent = (
+        not created
+        and client is not None
+        and (
+            session.scalar(
+                select(Report.id)
+                .where(Report.case_id == case.id, Report.client_key != client)
+                .limit(1)
+            )
+            is not None
         )
-        is not None
     )
     return triage.credibility_rank(
         trust,
@@ -232,6 +246,8 @@ def _store(
     client: str | None,
     resolution: Resolution,
 ) -> Report:
+    case.report_count += 1
+    session.flush()  # a new case is inserted here, with its rank: it has an id from now on
     report = Report(
         case_id=case.id,
         reporter_role=data.reporter_role.value,
@@ -251,7 +267,6 @@ def _store(
         where_seen=data.where_seen,
     )
     session.add(report)
-    case.report_count += 1
     session.flush()
     audit.record(
         session,

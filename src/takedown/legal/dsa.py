@@ -8,20 +8,20 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import jsonschema
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown.cases import CaseItem, Report
+from takedown.cases import CaseItem, Decision, Report
 from takedown.config import Settings
 from takedown.db import settings_of
 from takedown.enforcement import Action
 from takedown.jobs import enqueue_batched
 from takedown.legal import categories
 from takedown.legal.errors import InvalidReport
-from takedown.legal.facts import latest_confirmation
 from takedown.legal.models import StatementOfReasons
 from takedown.platforms import ContentItem
 
@@ -68,8 +68,8 @@ def validate(statement: dict[str, object], path: Path | None) -> None:
 def build(session: Session, action: Action, item: ContentItem) -> dict[str, object]:
     """The statement for the account that posted `item`, about `action` (restrict/remove)."""
     removal = action.kind == "remove"
-    decision = latest_confirmation(session, action.case_id) if action.case_id else None
-    meaning = categories.meaning(decision.category if decision else None)
+    case = _case_facts(session, action, item)
+    meaning = categories.meaning(case.category)
     illegal = removal and meaning.legal_ground is not None
     content_type = CONTENT_TYPES.get(item.media_type, "CONTENT_TYPE_OTHER")
     statement: dict[str, object] = {
@@ -89,9 +89,11 @@ def build(session: Session, action: Action, item: ContentItem) -> dict[str, obje
         "content_type": [content_type],
         "content_date": item.created_at.date().isoformat(),
         "application_date": action.created_at.date().isoformat(),
-        "decision_facts": _facts(action, removal, meaning.dsa_category, decision is not None),
-        "source_type": _source(session, action),
-        "automated_detection": "No" if _named_in_notice(session, action, item) else "Yes",
+        "decision_facts": _facts(action, removal, meaning.dsa_category, case.confirmed),
+        "source_type": SOURCES.get(case.first_role, "SOURCE_ARTICLE_16")
+        if case.first_role is not None
+        else "SOURCE_VOLUNTARY",
+        "automated_detection": "No" if case.item_reason == "reported" else "Yes",
         "automated_decision": "AUTOMATED_DECISION_NOT_AUTOMATED"
         if action.actor.startswith("user:")
         else "AUTOMATED_DECISION_FULLY",
@@ -146,29 +148,41 @@ def _facts(action: Action, removal: bool, category: str, reviewed: bool) -> str:
     )
 
 
-def _source(session: Session, action: Action) -> str:
+@dataclass(frozen=True)
+class _CaseFacts:
+    confirmed: bool  # the case has a confirmation (its latest gives the category)
+    category: str | None
+    first_role: str | None  # who sent the case's first report (None: no report)
+    item_reason: str | None  # why the item is in the case ("reported": named in a notice)
+
+
+def _case_facts(session: Session, action: Action, item: ContentItem) -> _CaseFacts:
+    """What the statement needs from the action's case, in one query."""
     if action.case_id is None:
-        return "SOURCE_VOLUNTARY"
-    role = session.scalar(
-        select(Report.reporter_role)
-        .where(Report.case_id == action.case_id)
-        .order_by(Report.id)
+        return _CaseFacts(False, None, None, None)
+    case_id = action.case_id
+    confirmation = (
+        select(Decision.id, Decision.category)
+        .where(Decision.case_id == case_id, Decision.outcome == "confirm")
+        .order_by(Decision.id.desc())
         .limit(1)
+        .subquery()
     )
-    if role is None:
-        return "SOURCE_VOLUNTARY"
-    return SOURCES.get(role, "SOURCE_ARTICLE_16")
-
-
-def _named_in_notice(session: Session, action: Action, item: ContentItem) -> bool:
-    if action.case_id is None:
-        return False
-    reason = session.scalar(
-        select(CaseItem.reason).where(
-            CaseItem.case_id == action.case_id, CaseItem.content_id == item.id
+    row = session.execute(
+        select(
+            select(confirmation.c.id).scalar_subquery(),
+            select(confirmation.c.category).scalar_subquery(),
+            select(Report.reporter_role)
+            .where(Report.case_id == case_id)
+            .order_by(Report.id)
+            .limit(1)
+            .scalar_subquery(),
+            select(CaseItem.reason)
+            .where(CaseItem.case_id == case_id, CaseItem.content_id == item.id)
+            .scalar_subquery(),
         )
-    )
-    return reason == "reported"
+    ).one()
+    return _CaseFacts(row[0] is not None, row[1], row[2], row[3])
 
 
 def record(session: Session, action: Action, item: ContentItem) -> dict[str, object] | None:
@@ -193,8 +207,8 @@ def record(session: Session, action: Action, item: ContentItem) -> dict[str, obj
     if settings is not None and not settings.dsa_enabled:
         row.state = "local"  # kept here: there is no database to send it to
     session.add(row)
-    session.flush()
     if row.state == "pending":
+        session.flush()  # its id, for the job
         enqueue_batched(session, SEND_BATCH_TASK, queue="legal", arg="statement_ids", item=row.id)
     return statement
 

@@ -193,8 +193,9 @@ def propagate(
     must each be looked at by a reviewer."""
     spread = Spread()
     for item in items:
-        anchor = cases.item_of(session, case, item.id)
-        for found, match in matching.copy_matches_of(session, engine, item):
+        matches = matching.copy_matches_of(session, engine, item)
+        anchor = cases.item_of(session, case, item.id) if matches else None
+        for found, match in matches:
             other_author = found.author_id != item.author_id
             exact = match.signal in ("md5", "sha256")
             look = bool(anchor and anchor.needs_look) or (

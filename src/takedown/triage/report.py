@@ -69,7 +69,6 @@ def protect_report(
         police=bool(report.law_enforcement_case_number),
         wanted=sum(1 for item in targets if item.visibility == "public"),
     )
-    report.copies_allowed = budget.copies
     public = [item for item in targets if item.visibility == "public"]
     hidden_before = [item for item in targets if item.visibility == "restricted"]
     allowed = public if budget.items is None else public[: budget.items]
@@ -93,6 +92,8 @@ def protect_report(
         held_back, copies = spread.held_back, spread.hidden
         resweep_later(session, case)
     protection.spend(session, report.client_key, report.trust, copies)  # items: taken above
+    # Set last: stored with the report's protection in one UPDATE (read by the resweep).
+    report.copies_allowed = budget.copies
     if skipped and not allowed:
         return "reviewed_before"
     if len(allowed) < len(public):

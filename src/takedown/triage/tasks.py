@@ -6,11 +6,10 @@ import logging
 from datetime import timedelta
 
 import procrastinate
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from takedown import cases, mail
+from takedown import cases, mail, matching
 from takedown.cases import Case, Report
 from takedown.db import counters, utcnow
 from takedown.jobs import runtime
@@ -43,14 +42,13 @@ def purge_counters(timestamp: int) -> int:
 def resweep_later(session: Session, case: Case) -> None:
     """Look for the case's copies again a moment after this transaction commits: one row
     per case (a later report moves it later), swept by every worker in batches."""
-    due = utcnow() + RESWEEP_AFTER
-    stmt = insert(ResweepDue).values(case_id=case.id, due_at=due)
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[ResweepDue.case_id],
-            set_={"due_at": func.greatest(ResweepDue.due_at, stmt.excluded.due_at)},
-        )
-    )
+    session.execute(_DUE, {"case_id": case.id, "due_at": utcnow() + RESWEEP_AFTER})
+
+
+_DUE = text(
+    "INSERT INTO resweeps_due (case_id, due_at) VALUES (:case_id, :due_at) ON CONFLICT "
+    "(case_id) DO UPDATE SET due_at = greatest(resweeps_due.due_at, EXCLUDED.due_at)"
+)
 
 
 def sweep_due(limit: int = SWEEP_BATCH) -> int:
@@ -82,14 +80,18 @@ def sweep_due(limit: int = SWEEP_BATCH) -> int:
 
 def _sweep_one(rt: runtime.Runtime, engine: MatchEngine, case_id: int) -> int:
     with rt.db.session() as session:
-        row = session.scalar(
-            select(ResweepDue)
+        mine = (
+            select(ResweepDue.case_id)
             .where(ResweepDue.case_id == case_id, ResweepDue.due_at <= utcnow())
             .with_for_update(skip_locked=True)
         )
-        if row is None:
+        # Taken (and removed with this transaction) in one statement, unless another
+        # worker is sweeping it or a later report moved it later.
+        taken = session.scalar(
+            delete(ResweepDue).where(ResweepDue.case_id.in_(mine)).returning(ResweepDue.case_id)
+        )
+        if taken is None:
             return 0
-        session.delete(row)
         _resweep_in(session, engine, case_id)
         return 1
 
@@ -125,6 +127,8 @@ def _resweep_in(session: Session, engine: MatchEngine, case_id: int) -> int:
     for ci, item in cases.items_of(session, case, cases.PROTECTING):
         if ci.reason != "reported" or ci.hidden_by_report_id is None:
             continue
+        if not matching.copy_matches_of(session, engine, item):
+            continue  # no copy (yet): nothing to spend the report's budget on
         trust, left = _copy_budget(session, case, ci.hidden_by_report_id)
         spread = propagate(
             session,

@@ -19,6 +19,7 @@ STALLED_AFTER_S = 10.0
 RESTART_MIN_S, RESTART_MAX_S = 1.0, 30.0
 CHAIN_EVERY_S = 0.25
 SWEEP_EVERY_S = 0.25
+DELIVER_EVERY_S = 0.05  # how soon a committed webhook (or a due retry) goes out
 # A job that failed because the database went away runs again once it is back (every job
 # is safe to run twice: deliveries, filings and seals check their own state first).
 OUTAGE_RETRY = procrastinate.RetryStrategy(
@@ -120,6 +121,7 @@ async def _run_once(rt: runtime.Runtime, stop: asyncio.Event | None) -> None:
         health.worker_up()
         chainer = asyncio.create_task(_chain_forever(rt))
         sweeper = asyncio.create_task(_sweep_forever(rt))
+        deliverer = asyncio.create_task(_deliver_forever(rt))
         try:
             if stop is None:
                 await task
@@ -136,6 +138,9 @@ async def _run_once(rt: runtime.Runtime, stop: asyncio.Event | None) -> None:
         finally:
             chainer.cancel()
             sweeper.cancel()
+            deliverer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await deliverer
             health.worker_stopped()
 
 
@@ -171,6 +176,23 @@ async def _sweep_forever(rt: runtime.Runtime) -> None:
             swept = 0
         if swept < triage_tasks.SWEEP_BATCH:
             await asyncio.sleep(SWEEP_EVERY_S)
+
+
+async def _deliver_forever(rt: runtime.Runtime) -> None:
+    """Webhook attempts that are due (a committed one at once), polled every
+    DELIVER_EVERY_S (every worker delivers; one being sent is skipped by the others)."""
+    from takedown.enforcement import tasks as enforcement_tasks
+
+    attempts = enforcement_tasks.Attempts()
+    try:
+        while True:
+            try:
+                await asyncio.to_thread(attempts.poll)
+            except Exception as exc:  # the database is away: the worker's own loop handles it
+                log.warning("webhook deliverer: %s", type(exc).__name__)
+            await asyncio.sleep(DELIVER_EVERY_S)
+    finally:
+        await asyncio.to_thread(attempts.close)
 
 
 async def _retry_stalled_now(app: procrastinate.App) -> None:
