@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from takedown import audit, exchanges
 from takedown.cases import timeline
 from takedown.cases.appeals import appeals_of
-from takedown.cases.models import Case, Report
+from takedown.cases.models import Case, CaseItem, Report
 from takedown.cases.service import decisions_of, get_case, items_of, updates_of
 from takedown.errors import NotFound
 from takedown.people import User
@@ -26,8 +26,6 @@ def find_case(session: Session, ref: str) -> Case:
 
 def item_media(session: Session, case: Case, content_id: int) -> tuple[str, str] | None:
     """(media_url, media_type) of one item of this case, or None (no such item, no URL)."""
-    from takedown.cases.models import CaseItem
-
     row = session.execute(
         select(ContentItem.media_url, ContentItem.media_type)
         .join(CaseItem, CaseItem.content_id == ContentItem.id)
@@ -61,8 +59,6 @@ def case_summary(case: Case) -> dict[str, object]:
 
 def account_history(session: Session, account_id: int, exclude_case: int) -> list[str]:
     """Numbers of the other cases that hold this account's content."""
-    from takedown.cases.models import CaseItem
-
     rows = session.scalars(
         select(Case.number)
         .join(CaseItem, CaseItem.case_id == Case.id)

@@ -4,6 +4,7 @@ from takedown.db import counters
 from takedown.db.base import Base, utcnow
 from takedown.db.engine import Database, settings_of
 from takedown.db.migrate import upgrade
+from takedown.db.raw import psycopg_connection, rowcount
 from takedown.db.roles import owns_audit_log
 
 __all__ = [
@@ -11,6 +12,8 @@ __all__ = [
     "Database",
     "counters",
     "owns_audit_log",
+    "psycopg_connection",
+    "rowcount",
     "settings_of",
     "upgrade",
     "utcnow",

@@ -24,6 +24,7 @@ from takedown.enforcement.models import (
 )
 from takedown.enforcement.service import BATCH_TASK, DELIVER_TASK
 from takedown.jobs import enqueue, runtime
+from takedown.people import User
 from takedown.platforms import get_platform
 
 log = logging.getLogger(__name__)
@@ -207,8 +208,6 @@ def watch_backlog(timestamp: int) -> int:
 
 def alert_webhooks(incident_id: int) -> int:
     """Tell every supervisor and admin, once, that a platform's webhooks are in trouble."""
-    from takedown.people import User
-
     rt = runtime.current()
     with rt.db.session() as session:
         incident = session.get(WebhookIncident, incident_id, with_for_update=True)

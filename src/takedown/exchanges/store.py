@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-import psycopg
-from sqlalchemy import CursorResult, TextClause, text
+from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
+from takedown.db import psycopg_connection, rowcount
 from takedown.exchanges.apis import Changes
 
 _TEMP = (
@@ -50,18 +50,8 @@ _DISABLE = text(
 )
 
 
-def _psycopg(session: Session) -> psycopg.Connection[Any]:
-    """The session's psycopg connection, for COPY."""
-    raw = session.connection().connection.driver_connection
-    if not isinstance(raw, psycopg.Connection):
-        raise TypeError(f"COPY needs a psycopg connection, not {type(raw).__name__}")
-    return raw
-
-
 def _rowcount(session: Session, statement: TextClause, args: dict[str, Any]) -> int:
-    """Rows a data-changing statement touched (its result is a cursor's)."""
-    result = cast("CursorResult[Any]", session.execute(statement, args))
-    return result.rowcount or 0
+    return rowcount(session.execute(statement, args))
 
 
 @dataclass
@@ -76,7 +66,7 @@ def apply(session: Session, exchange_id: int, bank_id: int, note: str, batch: Ch
     """Store one batch of keys; returns what changed in the bank."""
     for statement in _TEMP:
         session.execute(text(statement))
-    raw = _psycopg(session)
+    raw = psycopg_connection(session)
     hashes = 0
     with (
         raw.cursor() as cur,
@@ -130,7 +120,7 @@ def drop_missing(session: Session, exchange_id: int, bank_id: int, present: Iter
     session.execute(
         text("CREATE TEMP TABLE IF NOT EXISTS exchange_present (key text) ON COMMIT DROP")
     )
-    raw = _psycopg(session)
+    raw = psycopg_connection(session)
     with raw.cursor() as cur, cur.copy("COPY exchange_present (key) FROM STDIN") as copy:
         for key in present:
             copy.write_row((key,))

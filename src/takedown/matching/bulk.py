@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from itertools import islice
-from typing import Any, cast
 
-import psycopg
-from sqlalchemy import CursorResult, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from takedown.db import psycopg_connection, rowcount
 from takedown.matching.models import Bank
 from takedown.matching.service import EntryIn
 
@@ -30,9 +29,7 @@ def import_entries(
             "ON COMMIT DELETE ROWS"
         )
     )
-    raw = session.connection().connection.driver_connection
-    if not isinstance(raw, psycopg.Connection):
-        raise TypeError(f"COPY needs a psycopg connection, not {type(raw).__name__}")
+    raw = psycopg_connection(session)
     read = added = 0
     iterator = iter(entries)
     while batch := list(islice(iterator, BATCH)):
@@ -54,6 +51,6 @@ def import_entries(
         )
         session.execute(text("TRUNCATE bank_import"))
         read += len(batch)
-        added += cast("CursorResult[Any]", result).rowcount or 0
+        added += rowcount(result)
         progress(len(batch))
     return read, added

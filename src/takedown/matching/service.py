@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from takedown import audit
+from takedown.db import rowcount
 from takedown.fingerprints import PDQ_QUALITY_THRESHOLD
 from takedown.matching.engine import MatchEngine
 from takedown.matching.errors import UnknownBank
@@ -151,7 +151,7 @@ def set_entry_enabled(
         .where(BankEntry.bank_id == bank.id, BankEntry.signal == signal, BankEntry.value == value)
         .values(enabled=enabled)
     )
-    return cast("CursorResult[Any]", result).rowcount or 0
+    return rowcount(result)
 
 
 def export_entries(session: Session, bank: Bank) -> Iterable[BankEntry]:
@@ -254,7 +254,7 @@ def unbank_content(session: Session, content_ids: list[int]) -> int:
         .where(BankEntry.bank_id == bank.id, BankEntry.entry_id.in_(keys))
         .values(enabled=False)
     )
-    return cast("CursorResult[Any]", result).rowcount or 0
+    return rowcount(result)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from takedown import audit, cases, enforcement, matching
 from takedown.cases import Case, CaseItem
 from takedown.config import Settings
 from takedown.db import utcnow
+from takedown.exchanges import hygiene
 from takedown.matching import BankMatch, CopyMatch, MatchEngine, MediaQuery
 from takedown.platforms import ContentItem
 from takedown.triage.service import PROTECTING, RANK_BARE, deadline_for, protect
@@ -48,8 +49,6 @@ def screen_upload(
 ) -> Verdict:
     """A new upload: blocked if a block bank knows it or it copies confirmed media, held if
     it copies media hidden under review or a review bank knows it; it joins that case."""
-    from takedown.exchanges import hygiene  # a flooding bank entry stops acting here
-
     matches = matching.match_banks(session, engine, query)
     result = Verdict("allow", hygiene.screen(session, settings, item.id, matches))
     copies = matching.find_copies(session, engine, query, item.platform_id)

@@ -14,6 +14,7 @@ from takedown.cases import Case, Report
 from takedown.db import counters, utcnow
 from takedown.jobs import runtime
 from takedown.matching import MatchEngine, engine_of
+from takedown.people import User
 from takedown.triage.models import ResweepDue
 from takedown.triage.protection import BURST_ALERT_TASK
 
@@ -165,8 +166,6 @@ def _copy_budget(session: Session, case: Case, report_id: int) -> tuple[str, int
 
 def alert_burst(burst_id: int) -> int:
     """Tell every supervisor, once, that automatic hiding stopped for a burst."""
-    from takedown.people import User
-
     rt = runtime.current()
     with rt.db.session() as session:
         burst = session.get(cases.Burst, burst_id, with_for_update=True)
