@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -111,6 +112,9 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="address to listen on"),
     port: int = typer.Option(8000, help="port to listen on"),
     worker: bool = typer.Option(True, help="also run a job worker in this process"),
+    processes: int = typer.Option(
+        1, min=1, max=64, help="web processes on the port (each with a worker unless --no-worker)"
+    ),
 ) -> None:
     """Run the API and pages (and, unless --no-worker, a worker)."""
     import uvicorn
@@ -121,12 +125,36 @@ def serve(
     _check_database(settings)
     settings = _public_url_for(settings, host, port)
     _configure_logging(settings)
+    if processes > 1:
+        _serve_processes(settings, host, port, worker, processes)
+        return
     uvicorn.run(
         create_app(settings, run_worker=worker),
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
     )
+
+
+def _serve_processes(settings: Settings, host: str, port: int, worker: bool, n: int) -> None:
+    """Several web processes on one socket (one Python process answers about 40 reports/s:
+    its interpreter lock, not the machine, is the limit). The database is started and
+    migrated once here, before them; each builds its app from the environment."""
+    import uvicorn
+
+    from takedown.web import PROCESS_WORKER_ENV
+
+    with _database():  # an embedded server started here is stopped when they are done
+        os.environ["TAKEDOWN_PUBLIC_URL"] = settings.public_url
+        os.environ[PROCESS_WORKER_ENV] = "1" if worker else "0"
+        uvicorn.run(
+            "takedown.web.app:from_environment",
+            factory=True,
+            workers=n,
+            host=host,
+            port=port,
+            log_level=settings.log_level.lower(),
+        )
 
 
 def _public_url_for(settings: Settings, host: str, port: int) -> Settings:
@@ -820,13 +848,18 @@ def bench_load(
     workers: int = typer.Option(
         1, help="`takedown worker` processes beside `serve --no-worker` (0: serve's own)"
     ),
+    baseline_python: str = typer.Option(
+        None, help="the baseline's interpreter, with its own pinned dependencies installed"
+    ),
+    web: int = typer.Option(1, min=1, max=8, help="web processes (`serve --processes`)"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Reports/s, uploads/s, p50/p99 and P0 report-to-content.restricted lag at several
     rates against a real `takedown serve` on loopback, and the saturation point."""
     from takedown.bench.load import run
 
-    _emit(run([float(r) for r in rates.split(",")], seconds, baseline, workers), as_json)
+    rate_list = [float(r) for r in rates.split(",")]
+    _emit(run(rate_list, seconds, baseline, workers, baseline_python, web), as_json)
 
 
 @bench_app.command("hash")

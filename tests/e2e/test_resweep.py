@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from takedown import matching
 from takedown.cases.views import find_case
@@ -90,3 +90,43 @@ def test_a_dismissed_case_is_not_swept_into_hiding(client, platform, db, reviewe
 def _due(db, case_id: int) -> ResweepDue | None:  # type: ignore[no-untyped-def]
     with db.session() as session:
         return session.get(ResweepDue, case_id)
+
+
+def test_a_case_with_nothing_fingerprinted_is_dropped_unswept_unless_moved_later(
+    db, client, platform
+):
+    """A reported item without fingerprints can have no copies: its row goes in the batch's
+    one statement. A row a later report moved later is left for its own time."""
+    numbers = [report(client, [_registered(db, platform)]).json()["case_number"] for _ in "ab"]
+    later = utcnow() + timedelta(hours=1)
+    with db.session() as session:
+        first, second = (find_case(session, n).id for n in numbers)
+        for case_id, due in ((first, utcnow()), (second, later)):
+            session.merge(ResweepDue(case_id=case_id, due_at=due))
+    with db.session() as session:
+        assert triage_tasks._drop_without_fingerprints(session, [first, second]) == []
+    assert _due(db, first) is None
+    moved = _due(db, second)
+    assert moved is not None and moved.due_at == later
+    with db.session() as session:
+        session.execute(delete(ResweepDue).where(ResweepDue.case_id == second))
+
+
+def test_a_case_with_a_fingerprinted_item_is_kept_for_its_sweep(db, client, platform):
+    key, original = platform["api_key"], uid("post")
+    assert upload(client, key, original, uid("author"), image(7_104)).status_code == 200
+    number = report(client, [original]).json()["case_number"]
+    with db.session() as session:
+        case_id = find_case(session, number).id
+        assert triage_tasks._drop_without_fingerprints(session, [case_id]) == [case_id]
+
+
+def _registered(db, platform) -> str:  # type: ignore[no-untyped-def]
+    external_id = uid("video")
+    with db.session() as session:
+        register_content(
+            session,
+            get_platform(session, int(platform["id"])),
+            ContentIn(external_id=external_id, author_id=uid("author"), media_type="video"),
+        )
+    return external_id

@@ -90,6 +90,7 @@ class Phase:
     acknowledged: int = 0
     wall_s: float = 0.0  # from the first report sent to the last one answered
     refused: int = 0
+    refusals: dict[str, int] = field(default_factory=dict)  # status (or error) -> how many
     latency_s: list[float] = field(default_factory=list)
     lag_s: list[float] = field(default_factory=list)
     missing_webhooks: int = 0
@@ -101,6 +102,7 @@ class Phase:
             "sent": self.sent,
             "acknowledged_per_s": round(self.acknowledged / max(self.wall_s, self.seconds), 1),
             "refused": self.refused,
+            "refusals": self.refusals,
             "report_p50_ms": _ms(self.latency_s, 50),
             "report_p99_ms": _ms(self.latency_s, 99),
             "restricted_lag_p50_ms": _ms(self.lag_s, 50),
@@ -164,17 +166,20 @@ def _env(source: Path | None, url: str, workdir: Path) -> dict[str, str]:
 
 
 @contextmanager
-def _serve(env: dict[str, str], port: int, workers: int) -> Iterator[dict[str, list[int]]]:
+def _serve(
+    env: dict[str, str], port: int, workers: int, python: str, web: int = 1
+) -> Iterator[dict[str, list[int]]]:
     """`takedown serve` (with its own worker when `workers` is 0, else beside that many
-    `takedown worker` processes: the web and worker processes the architecture scales)."""
-    command = [sys.executable, "-m", "takedown.cli", "serve", "--port", str(port)]
+    `takedown worker` processes: the web and worker processes the architecture scales),
+    as `web` processes on the port."""
+    command = [python, "-m", "takedown.cli", "serve", "--port", str(port)]
+    if web > 1:
+        command += ["--processes", str(web)]
     proc = subprocess.Popen(
         [*command, "--no-worker"] if workers else command, env=env, start_new_session=True
     )
     others = [
-        subprocess.Popen(
-            [sys.executable, "-m", "takedown.cli", "worker"], env=env, start_new_session=True
-        )
+        subprocess.Popen([python, "-m", "takedown.cli", "worker"], env=env, start_new_session=True)
         for _ in range(workers)
     ]
     try:
@@ -197,9 +202,18 @@ def _serve(env: dict[str, str], port: int, workers: int) -> Iterator[dict[str, l
             p.wait(timeout=60)
 
 
-def _platform(env: dict[str, str], webhook_url: str) -> str:
+def web_processes_of(python: str, source: Path | None) -> int:
+    """How many web processes the checkout's `serve` can run (1 before `--processes`)."""
+    env = {**os.environ, **({"PYTHONPATH": str(source / "src")} if source else {})}
+    help_text = subprocess.run(
+        [python, "-m", "takedown.cli", "serve", "--help"], env=env, capture_output=True, text=True
+    ).stdout
+    return 64 if "--processes" in help_text else 1
+
+
+def _platform(env: dict[str, str], webhook_url: str, python: str) -> str:
     out = subprocess.run(
-        [sys.executable, "-m", "takedown.cli", "platform", "add", f"load-{uuid.uuid4().hex[:8]}",
+        [python, "-m", "takedown.cli", "platform", "add", f"load-{uuid.uuid4().hex[:8]}",
          "--webhook-url", webhook_url, "--json"],
         env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
@@ -235,9 +249,9 @@ def _phase(
         start = time.monotonic()
         try:
             r = client.post("/v1/reports", json=body, headers={"x-forwarded-for": content_id})
-            ok = r.status_code == 201
-        except httpx.HTTPError:
-            ok = False
+            ok, why = r.status_code == 201, str(r.status_code)
+        except httpx.HTTPError as exc:
+            ok, why = False, type(exc).__name__
         done = time.monotonic()
         with lock:
             if ok:
@@ -246,6 +260,7 @@ def _phase(
                 acked[content_id] = done
             else:
                 phase.refused += 1
+                phase.refusals[why] = phase.refusals.get(why, 0) + 1
 
     cpu_before = meter.read()
     t0 = time.monotonic()
@@ -305,16 +320,23 @@ def _uploads(base: str, key: str, seconds: float) -> dict[str, object]:
 
 
 def measure(
-    source: Path | None, rates: list[float], seconds: float, console: Console, workers: int
+    source: Path | None,
+    rates: list[float],
+    seconds: float,
+    console: Console,
+    workers: int,
+    python: str = sys.executable,
+    web: int = 1,
 ) -> dict[str, Any]:
-    """One server (this code, or the checkout at `source`) under every rate in turn."""
+    """One server (this code, or the checkout at `source`, run by `python`: an environment
+    with that checkout's own pinned dependencies) under every rate in turn."""
     with tempfile.TemporaryDirectory(prefix="takedown-load-") as tmp, _postgres(Path(tmp)) as url:
         env = _env(source, url, Path(tmp))
         receiver = Receiver()
         try:
-            key = _platform(env, receiver.url)
+            key = _platform(env, receiver.url, python)
             port = free_port()
-            with _serve(env, port, workers) as pids:
+            with _serve(env, port, workers, python, web) as pids:
                 meter = Meter({**pids, "postgres": [_postmaster(Path(tmp))]})
                 base = f"http://127.0.0.1:{port}"
                 phases: list[dict[str, Any]] = []
@@ -327,12 +349,24 @@ def measure(
         finally:
             receiver.close()
     sustained = [p["rate"] for p in phases if p["sustained"]]
-    return {"phases": phases, "saturation_rate": max(sustained, default=0), **uploads}
+    return {
+        "web_processes": web,
+        "phases": phases,
+        "saturation_rate": max(sustained, default=0),
+        **uploads,
+    }
 
 
 def run(
-    rates: list[float], seconds: float, baseline: Path | None = None, workers: int = 1
+    rates: list[float],
+    seconds: float,
+    baseline: Path | None = None,
+    workers: int = 1,
+    baseline_python: str | None = None,
+    web: int = 1,
 ) -> dict[str, object]:
+    """`web` processes for this code; as many for the baseline if its `serve` can run
+    several (else one, and the result says so)."""
     if sum(rates) * seconds * (2 if baseline else 1) > MAX_REQUESTS:
         raise ValueError(f"that load sends more than {MAX_REQUESTS} reports; lower it")
     console = Console(stderr=True)
@@ -340,11 +374,13 @@ def run(
         "machine": {"cores": os.cpu_count(), "load_average_before": os.getloadavg()},
         "seconds_per_rate": seconds,
         "worker_processes": workers,
-        "takedown": (measured := measure(None, rates, seconds, console, workers)),
+        "takedown": (measured := measure(None, rates, seconds, console, workers, web=web)),
     }
     if baseline is not None:
-        base = measure(baseline, rates, seconds, console, workers)
-        result["baseline"] = {"source": str(baseline), **base}
+        python = baseline_python or sys.executable
+        base_web = min(web, web_processes_of(python, baseline))
+        base = measure(baseline, rates, seconds, console, workers, python, base_web)
+        result["baseline"] = {"source": str(baseline), "python": python, **base}
         mine, theirs = measured, base
         result["saturation_ratio"] = (
             round(mine["saturation_rate"] / theirs["saturation_rate"], 2)

@@ -51,12 +51,33 @@ def start(pgdata: Path) -> EmbeddedPostgres:
     already = info is not None and info.is_running()
     server = get_server(pgdata, cleanup_mode=None)
     log.info("embedded PostgreSQL %s at %s", "reused" if already else "started", pgdata)
-    return EmbeddedPostgres(
+    handle = EmbeddedPostgres(
         pgdata=pgdata,
         started_here=not already,
         uri=server.get_uri(),
         system_user=server.system_user,
     )
+    if not already:
+        _allow_connections(handle)
+    return handle
+
+
+# Each web process keeps up to 50 connections and 40 for counters, each worker about 20:
+# PostgreSQL's default of 100 is too few for `serve --processes 2` beside a worker.
+MAX_CONNECTIONS = 400
+
+
+def _allow_connections(server: EmbeddedPostgres) -> None:
+    """Raise max_connections once (it is kept in the data directory); a restart applies it."""
+    import psycopg
+
+    with psycopg.connect(server.uri, autocommit=True) as conn:
+        current = int(conn.execute("SHOW max_connections").fetchone()[0])  # type: ignore[index]
+        if current >= MAX_CONNECTIONS:
+            return
+        conn.execute(f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS}")
+    server.stop()
+    server.start_again()
 
 
 def ensure_database(server: EmbeddedPostgres, name: str) -> None:

@@ -67,6 +67,10 @@ def sweep_due(limit: int = SWEEP_BATCH) -> int:
         )
     if not due:
         return 0
+    with rt.db.session() as session:
+        due = _drop_without_fingerprints(session, due)
+    if not due:
+        return 0
     engine = engine_of(rt)
     engine.sync_now()  # once for the batch, before any lock is taken
     swept = 0
@@ -77,6 +81,31 @@ def sweep_due(limit: int = SWEEP_BATCH) -> int:
             log.exception("resweep of case %d failed; tried again later", case_id)
             _postpone(rt, case_id)
     return swept
+
+
+def _drop_without_fingerprints(session: Session, due: list[int]) -> list[int]:
+    """The due cases that can have copies: a reported item hidden by its report whose media
+    has fingerprints (copies are found by them). The others' rows go at once, in one
+    statement, unless a later report moved them later or another worker holds them."""
+    can = set(session.scalars(_CAN_HAVE_COPIES, {"ids": due}))
+    moot = [case_id for case_id in due if case_id not in can]
+    if moot:
+        session.execute(_DROP_DUE, {"ids": moot, "now": utcnow()})
+    return [case_id for case_id in due if case_id in can]
+
+
+# Built once: they run for every swept batch.
+_CAN_HAVE_COPIES = text(
+    "SELECT DISTINCT ci.case_id FROM case_items ci "
+    "JOIN content_items c ON c.id = ci.content_id "
+    "JOIN media_hashes h ON h.content_id = coalesce(c.root_id, c.id) "
+    "WHERE ci.case_id = ANY(:ids) AND ci.reason = 'reported' "
+    "AND ci.hidden_by_report_id IS NOT NULL"
+)
+_DROP_DUE = text(
+    "DELETE FROM resweeps_due WHERE case_id IN (SELECT case_id FROM resweeps_due "
+    "WHERE case_id = ANY(:ids) AND due_at <= :now FOR UPDATE SKIP LOCKED)"
+)
 
 
 def _sweep_one(rt: runtime.Runtime, engine: MatchEngine, case_id: int) -> int:

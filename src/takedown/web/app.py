@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import quote
@@ -34,10 +35,30 @@ log = logging.getLogger("takedown.web")
 UPLOAD_PATHS = ("/v1/content", "/v1/check", *hma_api.UPLOAD_PATHS)
 
 
+# Set by `takedown serve --processes N` for its web processes: "1" when each runs a worker.
+PROCESS_WORKER_ENV = "_TAKEDOWN_WEB_PROCESS_WORKER"
+
+
+def from_environment() -> FastAPI:
+    """One of `takedown serve --processes N`'s web processes: the settings from the
+    environment; the database was migrated by the command before they started."""
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    run_worker = os.environ.get(PROCESS_WORKER_ENV) == "1"
+    return create_app(settings, run_worker=run_worker, migrate=False)
+
+
 def create_app(
-    settings: Settings, *, db: Database | None = None, run_worker: bool = True
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    run_worker: bool = True,
+    migrate: bool = True,
 ) -> FastAPI:
-    """Build the app. With no `db`, it opens (and migrates) its own on startup."""
+    """Build the app. With no `db`, it opens (and, unless told not to, migrates) its own on
+    startup."""
     wiring.wire()
 
     @contextlib.asynccontextmanager
@@ -46,7 +67,8 @@ def create_app(
         database = db or Database(settings)
         if own_db:
             await asyncio.to_thread(database.open)
-            await asyncio.to_thread(database.migrate)
+            if migrate:
+                await asyncio.to_thread(database.migrate)
         app.state.db = database
         app.state.matcher = MatchEngine.for_settings(database.libpq_url(), settings).start()
         await asyncio.to_thread(app.state.matcher.wait_ready)

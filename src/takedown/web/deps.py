@@ -1,4 +1,7 @@
-"""Request-scoped access to the process's settings and database, and the callers' identities."""
+"""Request-scoped access to the process's settings and database, and the callers' identities.
+
+The dependencies are `async def`: they do no I/O, and FastAPI runs a plain `def` one on the
+thread pool (a thread hop each, per request)."""
 
 from __future__ import annotations
 
@@ -11,19 +14,19 @@ from takedown.db import Database
 from takedown.matching import MatchEngine
 
 
-def settings(request: Request) -> Settings:
+async def settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def database(request: Request) -> Database:
+async def database(request: Request) -> Database:
     return request.app.state.db
 
 
-def matcher(request: Request) -> MatchEngine:
+async def matcher(request: Request) -> MatchEngine:
     return request.app.state.matcher
 
 
-def bearer(authorization: Annotated[str | None, Header()] = None) -> str | None:
+async def bearer(authorization: Annotated[str | None, Header()] = None) -> str | None:
     if authorization and authorization.lower().startswith("bearer "):
         return authorization[7:].strip()
     return None

@@ -31,8 +31,9 @@ def json_problem(body: bytes) -> str | None:
     bare = _STRING.sub(b'""', body)
     if _LONG_NUMBER.search(bare):
         return f"A number in the JSON has more than {JSON_MAX_DIGITS} digits."
-    brackets = np.frombuffer(bare.translate(None, _NOT_BRACKETS), dtype=np.uint8)
-    if brackets.size:
+    only_brackets = bare.translate(None, _NOT_BRACKETS)
+    if len(only_brackets) > JSON_MAX_DEPTH:  # fewer cannot nest deeper (most bodies)
+        brackets = np.frombuffer(only_brackets, dtype=np.uint8)
         steps = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1)
         if int(np.cumsum(steps, dtype=np.int64).max()) > JSON_MAX_DEPTH:
             return f"The JSON is nested more than {JSON_MAX_DEPTH} levels deep."
