@@ -45,6 +45,7 @@ MAX_REQUESTS = 20_000  # the whole run never sends more
 WEBHOOK_WAIT_S = 30.0
 SUSTAINED = 0.95
 LAG_GOAL_S = 1.0
+WARM_UP_RATE, WARM_UP_S = 20.0, 5.0
 
 
 @dataclass
@@ -339,6 +340,10 @@ def measure(
             with _serve(env, port, workers, python, web) as pids:
                 meter = Meter({**pids, "postgres": [_postmaster(Path(tmp))]})
                 base = f"http://127.0.0.1:{port}"
+                with console.status(f"{source or 'this code'}: warming up"):
+                    # Untimed: every pooled connection has planned its statements and every
+                    # process has loaded what it caches, as in a service that has been up.
+                    _phase(base, key, receiver, WARM_UP_RATE, WARM_UP_S, meter)
                 phases: list[dict[str, Any]] = []
                 for rate in rates:
                     with console.status(f"{source or 'this code'}: {rate:g} P0 reports/s"):
@@ -367,7 +372,7 @@ def run(
 ) -> dict[str, object]:
     """`web` processes for this code; as many for the baseline if its `serve` can run
     several (else one, and the result says so)."""
-    if sum(rates) * seconds * (2 if baseline else 1) > MAX_REQUESTS:
+    if (sum(rates) * seconds + WARM_UP_RATE * WARM_UP_S) * (2 if baseline else 1) > MAX_REQUESTS:
         raise ValueError(f"that load sends more than {MAX_REQUESTS} reports; lower it")
     console = Console(stderr=True)
     result: dict[str, object] = {
