@@ -54,7 +54,8 @@ _DUE = text(
 
 def sweep_due(limit: int = SWEEP_BATCH) -> int:
     """Resweep the cases that are due (each in its own transaction, its row removed with
-    it; one a worker elsewhere is sweeping is skipped). Returns how many were swept."""
+    it; one a worker elsewhere is sweeping is skipped). Returns how many were swept or
+    dropped (nothing fingerprinted): the sweeper goes on at once while there are more."""
     rt = runtime.current()
     with rt.db.session() as session:
         due = list(
@@ -68,12 +69,13 @@ def sweep_due(limit: int = SWEEP_BATCH) -> int:
     if not due:
         return 0
     with rt.db.session() as session:
-        due = _drop_without_fingerprints(session, due)
+        can = _drop_without_fingerprints(session, due)
+    swept = len(due) - len(can)
+    due = can
     if not due:
-        return 0
+        return swept
     engine = engine_of(rt)
     engine.sync_now()  # once for the batch, before any lock is taken
-    swept = 0
     for case_id in due:
         try:
             swept += _sweep_one(rt, engine, case_id)
