@@ -139,21 +139,47 @@ def serve(
 def _serve_processes(settings: Settings, host: str, port: int, worker: bool, n: int) -> None:
     """Several web processes on one socket (one Python process answers about 40 reports/s:
     its interpreter lock, not the machine, is the limit). The database is started and
-    migrated once here, before them; each builds its app from the environment."""
+    migrated once here, before them; each builds its app from the environment. Exits 3,
+    as one process would, when they cannot start (a process manager restarts it then)."""
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
 
     from takedown.web import PROCESS_WORKER_ENV
 
-    with _database():  # an embedded server started here is stopped when they are done
+    with _database() as db:  # an embedded server started here is stopped when they are done
+        _check_connections(db, n)
         os.environ["TAKEDOWN_PUBLIC_URL"] = settings.public_url
         os.environ[PROCESS_WORKER_ENV] = "1" if worker else "0"
-        uvicorn.run(
+        config = uvicorn.Config(
             "takedown.web.app:from_environment",
             factory=True,
             workers=n,
             host=host,
             port=port,
             log_level=settings.log_level.lower(),
+        )
+        supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+        supervisor.run()
+    if any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes):
+        typer.echo("error: the web processes could not start (see the log above)", err=True)
+        raise typer.Exit(STARTUP_FAILURE)
+
+
+def _check_connections(db: Database, processes: int) -> None:
+    """Say so before starting when PostgreSQL may run out of connections under load."""
+    from sqlalchemy import text
+
+    from takedown.db import CONNECTIONS_PER_PROCESS
+
+    with db.session() as session:
+        allowed = int(session.execute(text("SHOW max_connections")).scalar_one())
+    wanted = processes * CONNECTIONS_PER_PROCESS
+    if wanted > allowed:
+        typer.echo(
+            f"warning: {processes} web processes may open up to {wanted} connections under "
+            f"load, and PostgreSQL allows {allowed} (max_connections), workers not counted",
+            err=True,
         )
 
 

@@ -2,12 +2,13 @@
 
 from takedown.db import counters
 from takedown.db.base import Base, utcnow
-from takedown.db.engine import Database, settings_of
+from takedown.db.engine import CONNECTIONS_PER_PROCESS, Database, settings_of
 from takedown.db.migrate import upgrade
 from takedown.db.raw import psycopg_connection, rowcount
 from takedown.db.roles import owns_audit_log
 
 __all__ = [
+    "CONNECTIONS_PER_PROCESS",
     "Base",
     "Database",
     "counters",

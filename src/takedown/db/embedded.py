@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import subprocess
 from dataclasses import dataclass
@@ -36,8 +37,8 @@ class EmbeddedPostgres:
             log.warning("embedded PostgreSQL at %s was already stopped", self.pgdata)
 
     def start_again(self) -> None:
-        """Start a server this handle stopped, on the same socket (fault tests restart the
-        database under a running service)."""
+        """Start a server this handle stopped, on the same socket (to apply a setting, and
+        in fault tests that restart the database under a running service)."""
         socket_dir = self.uri.partition("host=")[2].split("&")[0]
         args = ["-w", "-o", '-h ""', "-o", f"-k {socket_dir}"]
         args += ["-l", str(self.pgdata / "restart.log"), "start"]
@@ -45,8 +46,15 @@ class EmbeddedPostgres:
 
 
 def start(pgdata: Path) -> EmbeddedPostgres:
-    """Start (or reuse) the server whose data lives in `pgdata`."""
+    """Start (or reuse) the server whose data lives in `pgdata`. Processes starting on one
+    data directory together take turns: one starts it (and sets it up), the others reuse it."""
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    with open(pgdata.parent / f".{pgdata.name}.start-lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        return _start(pgdata)
+
+
+def _start(pgdata: Path) -> EmbeddedPostgres:
     info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
     already = info is not None and info.is_running()
     server = get_server(pgdata, cleanup_mode=None)
@@ -59,6 +67,8 @@ def start(pgdata: Path) -> EmbeddedPostgres:
     )
     if not already:
         _allow_connections(handle)
+    else:
+        _warn_if_few_connections(handle)
     return handle
 
 
@@ -67,17 +77,34 @@ def start(pgdata: Path) -> EmbeddedPostgres:
 MAX_CONNECTIONS = 400
 
 
+def _max_connections(server: EmbeddedPostgres) -> int:
+    import psycopg
+
+    with psycopg.connect(server.uri, autocommit=True) as conn:
+        return int(conn.execute("SHOW max_connections").fetchone()[0])  # type: ignore[index]
+
+
 def _allow_connections(server: EmbeddedPostgres) -> None:
     """Raise max_connections once (it is kept in the data directory); a restart applies it."""
     import psycopg
 
+    if _max_connections(server) >= MAX_CONNECTIONS:
+        return
     with psycopg.connect(server.uri, autocommit=True) as conn:
-        current = int(conn.execute("SHOW max_connections").fetchone()[0])  # type: ignore[index]
-        if current >= MAX_CONNECTIONS:
-            return
         conn.execute(f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS}")
     server.stop()
     server.start_again()
+
+
+def _warn_if_few_connections(server: EmbeddedPostgres) -> None:
+    """A server this code did not start (e.g. left running by an older version)."""
+    allowed = _max_connections(server)
+    if allowed < MAX_CONNECTIONS:
+        log.warning(
+            "embedded PostgreSQL allows %d connections (%d once restarted by takedown)",
+            allowed,
+            MAX_CONNECTIONS,
+        )
 
 
 def ensure_database(server: EmbeddedPostgres, name: str) -> None:

@@ -19,6 +19,11 @@ from takedown.db.migrate import upgrade
 from takedown.db.roles import EMBEDDED_SERVICE_ROLE, ensure_login_role, grant_service
 
 SIDE_ENGINE = "side_engine"
+MAIN_POOL = (40, 10)  # kept open, and more when every one is in use
+SIDE_POOL = (20, 20)
+# At most, for one process (an in-process worker shares its pools): both pools, and
+# procrastinate's and the match index follower's few.
+CONNECTIONS_PER_PROCESS = sum(MAIN_POOL) + sum(SIDE_POOL) + 4
 SETTINGS = "settings"
 
 
@@ -96,14 +101,14 @@ class Database:
         # callers get a fast 503 rather than a hang.
         options = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 3}}
         self.engine = create_engine(
-            self.url, pool_size=40, max_overflow=10, pool_timeout=10, **options
+            self.url, pool_size=MAIN_POOL[0], max_overflow=MAIN_POOL[1], pool_timeout=10, **options
         )
         # Rate-limit counts: a count lost in a crash costs nothing, so these commits do not
         # wait for the disk.
         self.side_engine = create_engine(
             self.url,
-            pool_size=20,
-            max_overflow=20,
+            pool_size=SIDE_POOL[0],
+            max_overflow=SIDE_POOL[1],
             pool_timeout=5,
             pool_pre_ping=True,
             connect_args={"connect_timeout": 3, "options": "-c synchronous_commit=off"},
