@@ -29,7 +29,7 @@ def window_of(now: datetime, window: timedelta) -> datetime:
 
 
 def hit(session: Session, key: str, window: timedelta, n: int = 1) -> int:
-    """Add `n` to the key's current window in its own short transaction (so it counts even
+    """Add `n` to the key's current window in a statement of its own (so it counts even
     when the caller rolls back, and holds no row lock across the caller's work); returns
     the new count. n=0 reads without adding."""
     start = window_of(utcnow(), window)
@@ -43,9 +43,6 @@ def hit(session: Session, key: str, window: timedelta, n: int = 1) -> int:
 
 # Built once: these run several times for every report.
 _READ = text("SELECT count FROM rate_counters WHERE key = :key AND window_start = :start")
-_READ_LOCKED = text(
-    "SELECT count FROM rate_counters WHERE key = :key AND window_start = :start FOR UPDATE"
-)
 _ADD = text(
     "INSERT INTO rate_counters (key, window_start, count) VALUES (:key, :start, :n) "
     "ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + EXCLUDED.count "
@@ -55,15 +52,19 @@ _ADD = text(
 
 def take(session: Session, key: str, window: timedelta, want: int, cap: int) -> int:
     """Take up to `want` from what is left of `cap` in the key's current window; returns
-    how many were granted (0 once the window's cap is spent)."""
+    how many were granted (0 once the window's cap is spent).
+
+    One atomic add of `want` tells what was used before it (the count less `want`); what
+    the cap did not allow is given back. Takers at the same moment may see each other's
+    excess before it is given back and get less, never more: the cap holds."""
     if want <= 0:
         return 0
     start = window_of(utcnow(), window)
     with side_bind(session).connect() as conn:
-        used = conn.scalar(_READ_LOCKED, {"key": key, "start": start}) or 0
-        granted = max(min(want, cap - used), 0)
-        if granted:
-            conn.execute(_ADD, {"key": key, "start": start, "n": granted})
+        count: int = conn.execute(_ADD, {"key": key, "start": start, "n": want}).scalar_one()
+        granted = max(min(want, cap - (count - want)), 0)
+        if granted < want:
+            conn.execute(_ADD, {"key": key, "start": start, "n": granted - want})
         conn.commit()
     return granted
 

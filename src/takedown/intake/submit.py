@@ -65,10 +65,6 @@ def submit_report(
     """Every report is taken: what names no registered content (a link the platform never
     registered, a username, a description) waits for a person and the platform to find it,
     and hides nothing on its own."""
-    if engine is not None:
-        # Everything committed so far is in the index before this transaction takes the
-        # audit chain's lock; waiting while holding it would stall every other writer.
-        engine.sync_now()
     resolution = resolve_refs(session, data.content)
     items = resolution.items
     unresolved = resolution.missing + resolution.ambiguous

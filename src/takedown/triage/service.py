@@ -85,13 +85,22 @@ def assess(
 
 
 def _bank_match(session: Session, engine: MatchEngine | None, items: list[ContentItem]) -> bool:
-    """The reported media is known to a block bank: the claim is verified by the bank."""
+    """The reported media is known to a block bank: the claim is verified by the bank.
+
+    Before the first lookup, everything committed so far is in the index (the copies found
+    later for this report are looked up in it too). This runs before the report takes any
+    lock: waiting for the index while holding one would stall the reports waiting on it. A
+    report of nothing fingerprinted has nothing to look up, and does not wait."""
     if engine is None:
         return False
+    synced = False
     for item in items:
         query = matching.stored_query(session, item.root_id or item.id)
         if not (query.pdqs or query.md5 or query.sha256):
             continue
+        if not synced:
+            engine.sync_now()
+            synced = True
         if any(m.action == "block" for m in matching.match_banks(session, engine, query)):
             return True
     return False
