@@ -56,14 +56,13 @@ def spend_attempts(db, settings, platform_id: int | str) -> None:
 
 def deliveries_waiting_for_a_lock(db) -> int:
     """Transactions waiting to lock webhook deliveries (an item's next delivery waiting for
-    the one in flight)."""
+    the one in flight). pg_stat_activity keeps only the start of a long query."""
     with db.session() as session:
         return int(
             session.scalar(
                 text(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock' AND query ILIKE '%FROM webhook_deliveries%' "
-                    "AND query ILIKE '%FOR UPDATE%'"
+                    "AND wait_event_type = 'Lock' AND query ILIKE 'SELECT webhook_deliveries.%'"
                 )
             )
         )

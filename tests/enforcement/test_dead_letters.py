@@ -219,3 +219,25 @@ def test_a_platform_far_behind_is_alerted_once(client, platform, receiver, db, s
     wait_for(lambda: _states(db, platform["id"]) == ["delivered"], what="the backlog to drain")
     watch_backlog(0)
     assert _incidents(db, platform["id"], "backlog")[0].closed_at is not None
+
+
+def test_a_dead_delivery_is_moot_once_a_newer_state_of_its_item_is_delivered(
+    client, platform, receiver, reviewers, db, settings
+):
+    receiver.fail_next = 10**9
+    ids = seed_family(client, platform["api_key"])
+    receipt = report(client, [ids["other"]]).json()
+    wait_for(lambda: receiver.attempts >= 1, what="a first attempt")
+    spend_attempts(db, settings, platform["id"])
+    wait_for(lambda: _states(db, platform["id"]) == ["dead"], what="the restriction to die")
+    assert _incidents(db, platform["id"], "dead")[-1].closed_at is None
+
+    receiver.fail_next = 0
+    decide(client, reviewers[0], receipt["case_number"], "confirm", "CSAM, age 13")
+    wait_for(lambda: receiver.events("content.removed"), what="the removal")
+    wait_for(lambda: "dead" not in _states(db, platform["id"]), what="the dead letter to go")
+    states = {d.event_type: d.status for d in deliveries(db, platform["id"])}
+    assert states["content.restricted"] == "superseded"  # the platform has the newer state
+    assert states["content.removed"] == "delivered"
+    assert _incidents(db, platform["id"], "dead")[-1].closed_at is not None
+    assert not receiver.events("content.restricted")

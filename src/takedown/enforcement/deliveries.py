@@ -10,11 +10,12 @@ exists is superseded, not retried. After `webhook_max_attempts` a delivery is `d
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from takedown import audit
 from takedown.config import Settings
@@ -85,23 +86,36 @@ def due_ids(session: Session, limit: int, skip: Iterable[int] = ()) -> list[int]
     )
 
 
-def claim(session: Session, delivery_id: int) -> WebhookDelivery | None:
-    """Lock a pending delivery that is due for one attempt, in its item's order; None:
-    nothing to send (or not yet: another process attempted it meanwhile and its next attempt
-    is later).
+@dataclass
+class Claimed:
+    """A delivery locked for one attempt, with its item's older dead letters (locked too:
+    moot once this one is delivered)."""
 
-    The item's pending deliveries up to this one are locked oldest first, so an attempt of an
-    older one in flight is waited for (its transaction settles it). Older ones still pending
-    after that are superseded by this one; this one is superseded if a newer state exists."""
+    delivery: WebhookDelivery
+    older_dead: list[WebhookDelivery] = field(default_factory=list)
+
+
+def _claim_query() -> Select[WebhookDelivery, bool]:
+    """The item's pending and dead deliveries up to this one (only this one if it is about
+    no action), locked oldest first, each with whether a newer state of the item exists.
+    Built once: every attempt runs it."""
     head = (
         select(WebhookDelivery.platform_id, WebhookDelivery.item_key, WebhookDelivery.action_id)
-        .where(WebhookDelivery.id == delivery_id)
+        .where(WebhookDelivery.id == bindparam("delivery_id"))
         .subquery()
     )
-    # One statement: the item's pending deliveries up to this one (only this one if it is
-    # about no action), locked oldest first.
-    locked = session.scalars(
-        select(WebhookDelivery)
+    other = aliased(WebhookDelivery)
+    newer = (
+        exists()
+        .where(
+            other.platform_id == head.c.platform_id,
+            other.item_key == head.c.item_key,
+            other.action_id > head.c.action_id,
+        )
+        .correlate(head)
+    )
+    return (
+        select(WebhookDelivery, newer.label("newer"))
         .join(
             head,
             and_(
@@ -110,38 +124,63 @@ def claim(session: Session, delivery_id: int) -> WebhookDelivery | None:
             ),
         )
         .where(
-            WebhookDelivery.status == PENDING,
+            WebhookDelivery.status.in_((PENDING, DEAD)),
             or_(
-                WebhookDelivery.id == delivery_id,
+                WebhookDelivery.id == bindparam("delivery_id"),
                 and_(head.c.action_id.is_not(None), WebhookDelivery.action_id <= head.c.action_id),
             ),
         )
         .order_by(WebhookDelivery.action_id, WebhookDelivery.id)
         .with_for_update(of=WebhookDelivery)
-    ).all()
-    delivery = next((d for d in locked if d.id == delivery_id), None)
-    if delivery is None or not _due(delivery):
+    )
+
+
+_CLAIM = _claim_query()
+
+
+def claim(session: Session, delivery_id: int) -> Claimed | None:
+    """Lock a pending delivery that is due for one attempt, in its item's order; None:
+    nothing to send (or not yet: another process attempted it meanwhile and its next attempt
+    is later).
+
+    The item's pending deliveries up to this one are locked oldest first, so an attempt of an
+    older one in flight is waited for (its transaction settles it). Older ones still pending
+    after that are superseded by this one; this one is superseded if a newer state exists.
+    All in one statement."""
+    rows = session.execute(_CLAIM, {"delivery_id": delivery_id}).all()
+    found = next(((d, newer) for d, newer in rows if d.id == delivery_id), None)
+    if found is None or found[0].status != PENDING or not _due(found[0]):
         return None
-    for older in locked:
-        if older.id != delivery_id:
+    delivery, newer = found
+    for older, _ in rows:
+        if older.id != delivery_id and older.status == PENDING:
             older.status = SUPERSEDED
-    if _newer_exists(session, delivery):
+    if newer:
         delivery.status = SUPERSEDED
         return None
-    return delivery
+    older_dead = [d for d, _ in rows if d.status == DEAD and _older(d, delivery)]
+    return Claimed(delivery, older_dead)
 
 
-def settle(
-    session: Session, settings: Settings, delivery: WebhookDelivery, error: str | None
-) -> str:
+def _older(one: WebhookDelivery, than: WebhookDelivery) -> bool:
+    return (
+        one.action_id is not None and than.action_id is not None and one.action_id < than.action_id
+    )
+
+
+def settle(session: Session, settings: Settings, claimed: Claimed, error: str | None) -> str:
     """Record one attempt's outcome: `delivered`, `superseded`, `dead` or `retry`."""
+    delivery = claimed.delivery
     delivery.attempts += 1
     now = utcnow()
     if error is None:
         delivery.status = DELIVERED
         delivery.delivered_at = now
         delivery.last_error = None
-        _bury_older_dead(session, delivery)
+        if claimed.older_dead:  # the platform now has a newer state of the item
+            for dead in claimed.older_dead:
+                dead.status = SUPERSEDED
+            _close_dead_incident_if_clear(session, delivery.platform_id)
         return DELIVERED
     delivery.last_error = error
     if _newer_exists(session, delivery):
@@ -155,26 +194,6 @@ def settle(
         return DEAD
     delivery.next_attempt_at = now + backoff(settings, delivery.attempts)  # polled when due
     return "retry"
-
-
-def _bury_older_dead(session: Session, delivery: WebhookDelivery) -> None:
-    """The platform now has a newer state of the item: its older dead letters are moot."""
-    if delivery.action_id is None:
-        return
-    moot = session.scalars(
-        select(WebhookDelivery.id)
-        .where(
-            *_same_item(delivery),
-            WebhookDelivery.status == DEAD,
-            WebhookDelivery.action_id < delivery.action_id,
-        )
-        .with_for_update(skip_locked=True)
-    ).all()
-    if moot:
-        session.execute(
-            update(WebhookDelivery).where(WebhookDelivery.id.in_(moot)).values(status=SUPERSEDED)
-        )
-        _close_dead_incident_if_clear(session, delivery.platform_id)
 
 
 # Dead letters -------------------------------------------------------------------------------

@@ -131,16 +131,17 @@ def deliver_webhook(delivery_id: int) -> None:
     (or the dead letter and its alert) is committed with the failure record."""
     rt = runtime.current()
     with rt.db.session() as session:
-        delivery = deliveries.claim(session, delivery_id)
-        if delivery is None:
+        claimed = deliveries.claim(session, delivery_id)
+        if claimed is None:
             return
+        delivery = claimed.delivery
         platform = get_platform(session, delivery.platform_id)
         body = webhooks.body_for(delivery.event_type, delivery.created_at, delivery.payload)
         headers = webhooks.signed_headers(
             platform.webhook_secret, delivery.message_id, utcnow(), body
         )
         error = _attempt(platform.webhook_url or "", headers, body, rt.settings.webhook_timeout_s)
-        outcome = deliveries.settle(session, rt.settings, delivery, error)
+        outcome = deliveries.settle(session, rt.settings, claimed, error)
         _log(delivery, outcome, error)
         audit.record(
             session,
