@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -63,6 +64,9 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Starlette runs each plain `def` route on anyio's thread pool: its size is how many
+        # requests share the CPU and the database at once.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
         own_db = db is None
         database = db or Database(settings)
         if own_db:
