@@ -878,6 +878,9 @@ def bench_load(
         None, help="the baseline's interpreter, with its own pinned dependencies installed"
     ),
     web: int = typer.Option(1, min=1, max=8, help="web processes (`serve --processes`)"),
+    media: bool = typer.Option(
+        False, "--media", help="each reported item is an uploaded image of its own"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Reports/s, uploads/s, p50/p99 and P0 report-to-content.restricted lag at several
@@ -885,7 +888,7 @@ def bench_load(
     from takedown.bench.load import run
 
     rate_list = [float(r) for r in rates.split(",")]
-    _emit(run(rate_list, seconds, baseline, workers, baseline_python, web), as_json)
+    _emit(run(rate_list, seconds, baseline, workers, baseline_python, web, media), as_json)
 
 
 @bench_app.command("hash")

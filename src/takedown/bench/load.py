@@ -25,6 +25,7 @@ import threading
 import time
 import uuid
 import warnings
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -221,25 +222,44 @@ def _platform(env: dict[str, str], webhook_url: str, python: str) -> str:
     return json.loads(out.stdout)["api_key"]
 
 
-def _register(base: str, key: str, ids: list[str]) -> None:
+def _register(base: str, key: str, ids: list[str], media: bool = False) -> None:
+    """Each item by an account of its own; with `media`, each with an image of its own
+    (fingerprinted on upload: a report of it looks its copies up in the index)."""
     headers = {"authorization": f"Bearer {key}"}
 
-    def one(content_id: str) -> None:
+    def one(n_id: tuple[int, str]) -> None:
+        n, content_id = n_id
         body = {"id": content_id, "author_id": f"a-{content_id}", "media_type": "video",
                 "url": f"https://load.example/p/{content_id}"}  # fmt: skip
         with httpx.Client(base_url=base, timeout=60) as c:
-            c.post("/v1/content", json=body, headers=headers).raise_for_status()
+            if not media:
+                c.post("/v1/content", json=body, headers=headers).raise_for_status()
+                return
+            body["media_type"] = "image"
+            image = synthetic_image(zlib.crc32(content_id.encode()) + n)
+            c.post(
+                "/v1/content",
+                data={"metadata": json.dumps(body)},
+                files={"media": ("x.jpg", image, "image/jpeg")},
+                headers=headers,
+            ).raise_for_status()
 
     with ThreadPoolExecutor(8) as pool:
-        list(pool.map(one, ids))
+        list(pool.map(one, enumerate(ids)))
 
 
 def _phase(
-    base: str, key: str, receiver: Receiver, rate: float, seconds: float, meter: Meter
+    base: str,
+    key: str,
+    receiver: Receiver,
+    rate: float,
+    seconds: float,
+    meter: Meter,
+    media: bool = False,
 ) -> Phase:
     phase = Phase(rate, seconds)
     ids = [f"l{uuid.uuid4().hex[:12]}" for _ in range(int(rate * seconds))]
-    _register(base, key, ids)
+    _register(base, key, ids, media)
     acked: dict[str, float] = {}
     lock = threading.Lock()
     client = httpx.Client(base_url=base, timeout=60, limits=httpx.Limits(max_connections=200))
@@ -328,6 +348,7 @@ def measure(
     workers: int,
     python: str = sys.executable,
     web: int = 1,
+    media: bool = False,
 ) -> dict[str, Any]:
     """One server (this code, or the checkout at `source`, run by `python`: an environment
     with that checkout's own pinned dependencies) under every rate in turn."""
@@ -347,7 +368,7 @@ def measure(
                 phases: list[dict[str, Any]] = []
                 for rate in rates:
                     with console.status(f"{source or 'this code'}: {rate:g} P0 reports/s"):
-                        phase = _phase(base, key, receiver, rate, seconds, meter)
+                        phase = _phase(base, key, receiver, rate, seconds, meter, media)
                         phases.append(phase.summary())
                 with console.status("uploads"):
                     uploads = _uploads(base, key, seconds)
@@ -356,6 +377,7 @@ def measure(
     sustained = [p["rate"] for p in phases if p["sustained"]]
     return {
         "web_processes": web,
+        "reported_media": "an image each" if media else "none",
         "phases": phases,
         "saturation_rate": max(sustained, default=0),
         **uploads,
@@ -369,9 +391,11 @@ def run(
     workers: int = 1,
     baseline_python: str | None = None,
     web: int = 1,
+    media: bool = False,
 ) -> dict[str, object]:
     """`web` processes for this code; as many for the baseline if its `serve` can run
-    several (else one, and the result says so)."""
+    several (else one, and the result says so). With `media`, every reported item is an
+    uploaded image (its report looks for copies in the index, its case is swept again)."""
     if (sum(rates) * seconds + WARM_UP_RATE * WARM_UP_S) * (2 if baseline else 1) > MAX_REQUESTS:
         raise ValueError(f"that load sends more than {MAX_REQUESTS} reports; lower it")
     console = Console(stderr=True)
@@ -379,12 +403,13 @@ def run(
         "machine": {"cores": os.cpu_count(), "load_average_before": os.getloadavg()},
         "seconds_per_rate": seconds,
         "worker_processes": workers,
-        "takedown": (measured := measure(None, rates, seconds, console, workers, web=web)),
     }
+    measured = measure(None, rates, seconds, console, workers, web=web, media=media)
+    result["takedown"] = measured
     if baseline is not None:
         python = baseline_python or sys.executable
         base_web = min(web, web_processes_of(python, baseline))
-        base = measure(baseline, rates, seconds, console, workers, python, base_web)
+        base = measure(baseline, rates, seconds, console, workers, python, base_web, media)
         result["baseline"] = {"source": str(baseline), "python": python, **base}
         mine, theirs = measured, base
         result["saturation_ratio"] = (

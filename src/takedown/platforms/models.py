@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from takedown.db import Base, utcnow
 
@@ -86,3 +86,6 @@ class ContentItem(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     restricted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Read only (loaded with the item where acting on it follows: see resolve_refs).
+    author: Mapped[Account] = relationship(viewonly=True)
+    platform: Mapped[Platform] = relationship(viewonly=True)

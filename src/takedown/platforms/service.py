@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from takedown import audit
 from takedown.db import utcnow
@@ -260,20 +260,17 @@ def _candidates(session: Session, ref: str) -> list[ContentItem]:
         return []
     url = _normal_url(with_scheme(ref))
     if url is None:
-        return _first_two(session, select(ContentItem).where(ContentItem.external_id == ref))
-    by_url = _first_two(session, select(ContentItem).where(ContentItem.url == url))
+        return _first_two(session, ContentItem.external_id == ref)
+    by_url = _first_two(session, ContentItem.url == url)
     if by_url:
         return by_url
     parts = urlsplit(url)
     last = parts.path.rstrip("/").rsplit("/", 1)[-1]
     if not parts.netloc or not last:
         return []
-    on_host = (
-        select(ContentItem)
-        .join(Platform, Platform.id == ContentItem.platform_id)
-        .where(ContentItem.external_id == last, Platform.hosts.contains([parts.netloc]))
+    return _first_two(
+        session, ContentItem.external_id == last, Platform.hosts.contains([parts.netloc])
     )
-    return _first_two(session, on_host)
 
 
 HOST_LIKE = re.compile(r"^(www\.)?[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?(/\S*)?$", re.IGNORECASE)
@@ -293,8 +290,19 @@ def host_of(ref: str) -> str:
     return urlsplit(url).netloc if url else ""
 
 
-def _first_two(session: Session, query: Select[ContentItem]) -> list[ContentItem]:
-    return list(session.scalars(query.order_by(ContentItem.id).limit(2)))
+def _first_two(session: Session, *where: ColumnElement[bool]) -> list[ContentItem]:
+    """With each item, its author and platform, which acting on it needs next (no query of
+    their own then)."""
+    query = (
+        select(ContentItem)
+        .join(Account, Account.id == ContentItem.author_id)
+        .join(Platform, Platform.id == ContentItem.platform_id)
+        .options(contains_eager(ContentItem.author), contains_eager(ContentItem.platform))
+        .where(*where)
+        .order_by(ContentItem.id)
+        .limit(2)
+    )
+    return list(session.scalars(query))
 
 
 def _record_host(session: Session, platform: Platform, url: str | None) -> None:
