@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -29,15 +29,19 @@ def new_case_number() -> str:
 
 def case_for_content(session: Session, items: Iterable[ContentItem]) -> Case | None:
     """The case that already holds any of these items or their repost families."""
-    roots = {item.root_id or item.id for item in items}
-    return session.scalar(
-        select(Case)
-        .join(CaseItem, CaseItem.case_id == Case.id)
-        .join(ContentItem, ContentItem.id == CaseItem.content_id)
-        .where(ContentItem.root_id.in_(roots))
-        .order_by(Case.id)
-        .limit(1)
-    )
+    roots = sorted({item.root_id or item.id for item in items})
+    return session.scalar(_CASE_FOR_CONTENT, {"roots": roots})
+
+
+# Built once, like the other statements every report runs.
+_CASE_FOR_CONTENT = (
+    select(Case)
+    .join(CaseItem, CaseItem.case_id == Case.id)
+    .join(ContentItem, ContentItem.id == CaseItem.content_id)
+    .where(ContentItem.root_id.in_(bindparam("roots", expanding=True)))
+    .order_by(Case.id)
+    .limit(1)
+)
 
 
 def holds_all(session: Session, case: Case, items: Iterable[ContentItem]) -> bool:
@@ -125,24 +129,33 @@ def item_of(session: Session, case: Case, content_id: int) -> CaseItem | None:
 
 
 def items_by_content(session: Session, case: Case, content_ids: list[int]) -> dict[int, CaseItem]:
-    rows = session.scalars(
-        select(CaseItem).where(CaseItem.case_id == case.id, CaseItem.content_id.in_(content_ids))
-    )
+    rows = session.scalars(_ITEMS_BY_CONTENT, {"case_id": case.id, "ids": content_ids})
     return {row.content_id: row for row in rows}
+
+
+_ITEMS_BY_CONTENT = select(CaseItem).where(
+    CaseItem.case_id == bindparam("case_id"),
+    CaseItem.content_id.in_(bindparam("ids", expanding=True)),
+)
 
 
 def items_of(
     session: Session, case: Case, states: Iterable[str] | None = None
 ) -> list[tuple[CaseItem, ContentItem]]:
-    query = (
-        select(CaseItem, ContentItem)
-        .join(ContentItem, ContentItem.id == CaseItem.content_id)
-        .where(CaseItem.case_id == case.id)
-    )
-    if states is not None:
-        query = query.where(CaseItem.state.in_(list(states)))
-    rows = session.execute(query.order_by(ContentItem.id))
+    if states is None:
+        rows = session.execute(_ITEMS_OF, {"case_id": case.id})
+    else:
+        rows = session.execute(_ITEMS_OF_IN, {"case_id": case.id, "states": list(states)})
     return [(ci, item) for ci, item in rows]
+
+
+_ITEMS_OF = (
+    select(CaseItem, ContentItem)
+    .join(ContentItem, ContentItem.id == CaseItem.content_id)
+    .where(CaseItem.case_id == bindparam("case_id"))
+    .order_by(ContentItem.id)
+)
+_ITEMS_OF_IN = _ITEMS_OF.where(CaseItem.state.in_(bindparam("states", expanding=True)))
 
 
 def standing(session: Session, item: ContentItem) -> tuple[Case, CaseItem] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from takedown import audit, events
@@ -170,20 +170,8 @@ def _notify(
     # sent after it. SKIP LOCKED: one being sent right now is settled by its own attempt
     # (superseded if it fails, see deliveries.settle) and the new one waits for it in its
     # own attempt (deliveries.claim); the action's transaction never waits on a platform.
-    stale = (
-        []
-        if action_id is None
-        else session.scalars(
-            select(WebhookDelivery.id)
-            .where(
-                WebhookDelivery.platform_id == platform_id,
-                WebhookDelivery.item_key == item_key,
-                WebhookDelivery.action_id < action_id,
-                WebhookDelivery.status == PENDING,
-            )
-            .with_for_update(skip_locked=True)
-        ).all()
-    )
+    mine = {"platform_id": platform_id, "item_key": item_key, "action_id": action_id}
+    stale = [] if action_id is None else session.scalars(_STALE, mine).all()
     if stale:
         session.execute(
             update(WebhookDelivery).where(WebhookDelivery.id.in_(stale)).values(status=SUPERSEDED)
@@ -198,6 +186,18 @@ def _notify(
         next_attempt_at=utcnow(),
     )
     session.add(delivery)  # the pending delivery is the queue: tasks.Attempts sends it
+
+
+_STALE = (
+    select(WebhookDelivery.id)
+    .where(
+        WebhookDelivery.platform_id == bindparam("platform_id"),
+        WebhookDelivery.item_key == bindparam("item_key"),
+        WebhookDelivery.action_id < bindparam("action_id"),
+        WebhookDelivery.status == PENDING,
+    )
+    .with_for_update(skip_locked=True)
+)
 
 
 def backoff(settings: Settings, attempts: int) -> timedelta:

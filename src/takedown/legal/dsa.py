@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jsonschema
-from sqlalchemy import select
+from sqlalchemy import BindParameter, Integer, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from takedown.cases import CaseItem, Decision, Report
@@ -160,7 +160,13 @@ def _case_facts(session: Session, action: Action, item: ContentItem) -> _CaseFac
     """What the statement needs from the action's case, in one query."""
     if action.case_id is None:
         return _CaseFacts(False, None, None, None)
-    case_id = action.case_id
+    row = session.execute(_CASE_FACTS, {"case_id": action.case_id, "content_id": item.id}).one()
+    return _CaseFacts(row[0] is not None, row[1], row[2], row[3])
+
+
+def _case_facts_query() -> Select[int, str, str, str]:
+    """Built once: every restriction runs it."""
+    case_id: BindParameter[int] = bindparam("case_id", type_=Integer)
     confirmation = (
         select(Decision.id, Decision.category)
         .where(Decision.case_id == case_id, Decision.outcome == "confirm")
@@ -168,21 +174,21 @@ def _case_facts(session: Session, action: Action, item: ContentItem) -> _CaseFac
         .limit(1)
         .subquery()
     )
-    row = session.execute(
-        select(
-            select(confirmation.c.id).scalar_subquery(),
-            select(confirmation.c.category).scalar_subquery(),
-            select(Report.reporter_role)
-            .where(Report.case_id == case_id)
-            .order_by(Report.id)
-            .limit(1)
-            .scalar_subquery(),
-            select(CaseItem.reason)
-            .where(CaseItem.case_id == case_id, CaseItem.content_id == item.id)
-            .scalar_subquery(),
-        )
-    ).one()
-    return _CaseFacts(row[0] is not None, row[1], row[2], row[3])
+    return select(
+        select(confirmation.c.id).scalar_subquery(),
+        select(confirmation.c.category).scalar_subquery(),
+        select(Report.reporter_role)
+        .where(Report.case_id == case_id)
+        .order_by(Report.id)
+        .limit(1)
+        .scalar_subquery(),
+        select(CaseItem.reason)
+        .where(CaseItem.case_id == case_id, CaseItem.content_id == bindparam("content_id"))
+        .scalar_subquery(),
+    )
+
+
+_CASE_FACTS = _case_facts_query()
 
 
 def record(session: Session, action: Action, item: ContentItem) -> dict[str, object] | None:

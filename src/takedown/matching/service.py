@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -209,9 +209,7 @@ def _read_query(session: Session, content_id: int) -> MediaQuery:
     import numpy as np
 
     query = MediaQuery()
-    rows = session.scalars(
-        select(MediaHash).where(MediaHash.content_id == content_id).order_by(MediaHash.id)
-    ).all()
+    rows = session.scalars(_HASHES_OF, {"content_id": content_id}).all()
     for row in rows:
         if row.signal in ("md5", "sha256"):
             setattr(query, row.signal, row.value)
@@ -220,6 +218,11 @@ def _read_query(session: Session, content_id: int) -> MediaQuery:
             query.pdqs.append(np.frombuffer(raw, dtype=np.uint8).reshape(-1, 32))
             query.is_video = query.is_video or row.timestamp_s is not None
     return query
+
+
+_HASHES_OF = (
+    select(MediaHash).where(MediaHash.content_id == bindparam("content_id")).order_by(MediaHash.id)
+)
 
 
 def bank_content(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, contains_eager
 
@@ -218,12 +218,12 @@ def add_views(session: Session, item: ContentItem, count: int) -> ContentItem:
 
 def family(session: Session, item: ContentItem) -> list[ContentItem]:
     """The original and every repost whose chain leads to it, in creation order."""
-    root = item.root_id or item.id
-    return list(
-        session.scalars(
-            select(ContentItem).where(ContentItem.root_id == root).order_by(ContentItem.id)
-        )
-    )
+    return list(session.scalars(_FAMILY, {"root": item.root_id or item.id}))
+
+
+_FAMILY = (
+    select(ContentItem).where(ContentItem.root_id == bindparam("root")).order_by(ContentItem.id)
+)
 
 
 @dataclass
@@ -260,17 +260,37 @@ def _candidates(session: Session, ref: str) -> list[ContentItem]:
         return []
     url = _normal_url(with_scheme(ref))
     if url is None:
-        return _first_two(session, ContentItem.external_id == ref)
-    by_url = _first_two(session, ContentItem.url == url)
+        return list(session.scalars(_BY_ID, {"ref": ref}))
+    by_url = list(session.scalars(_BY_URL, {"url": url}))
     if by_url:
         return by_url
     parts = urlsplit(url)
     last = parts.path.rstrip("/").rsplit("/", 1)[-1]
     if not parts.netloc or not last:
         return []
-    return _first_two(
-        session, ContentItem.external_id == last, Platform.hosts.contains([parts.netloc])
+    return list(session.scalars(_ON_HOST, {"ref": last, "host": [parts.netloc]}))
+
+
+def _first_two(*where: ColumnElement[bool]) -> Select[ContentItem]:
+    """With each item, its author and platform, which acting on it needs next (no query of
+    their own then). Built once: every report runs these."""
+    return (
+        select(ContentItem)
+        .join(Account, Account.id == ContentItem.author_id)
+        .join(Platform, Platform.id == ContentItem.platform_id)
+        .options(contains_eager(ContentItem.author), contains_eager(ContentItem.platform))
+        .where(*where)
+        .order_by(ContentItem.id)
+        .limit(2)
     )
+
+
+_BY_ID = _first_two(ContentItem.external_id == bindparam("ref"))
+_BY_URL = _first_two(ContentItem.url == bindparam("url"))
+_ON_HOST = _first_two(
+    ContentItem.external_id == bindparam("ref"),
+    Platform.hosts.contains(bindparam("host", type_=JSONB)),
+)
 
 
 HOST_LIKE = re.compile(r"^(www\.)?[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?(/\S*)?$", re.IGNORECASE)
@@ -288,21 +308,6 @@ def host_of(ref: str) -> str:
     """The host a reporter's ref names, lower-case; "" for an id or a username."""
     url = _normal_url(with_scheme(ref))
     return urlsplit(url).netloc if url else ""
-
-
-def _first_two(session: Session, *where: ColumnElement[bool]) -> list[ContentItem]:
-    """With each item, its author and platform, which acting on it needs next (no query of
-    their own then)."""
-    query = (
-        select(ContentItem)
-        .join(Account, Account.id == ContentItem.author_id)
-        .join(Platform, Platform.id == ContentItem.platform_id)
-        .options(contains_eager(ContentItem.author), contains_eager(ContentItem.platform))
-        .where(*where)
-        .order_by(ContentItem.id)
-        .limit(2)
-    )
-    return list(session.scalars(query))
 
 
 def _record_host(session: Session, platform: Platform, url: str | None) -> None:

@@ -10,7 +10,7 @@ from collections import Counter as Tally
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from takedown import audit, cases
@@ -122,16 +122,14 @@ def detect_burst(
 def _open_burst(
     session: Session, kind: str, target: int, crossed: bool, window: timedelta
 ) -> Burst | None:
-    query = select(Burst).where(
-        Burst.target_type == kind, Burst.target_id == target, Burst.state == "open"
-    )
-    burst = session.scalar(query)
+    which = {"kind": kind, "target": target}
+    burst = session.scalar(_OPEN_BURST, which)
     if burst is not None or not crossed:
         return burst
     session.execute(
         text("SELECT pg_advisory_xact_lock(7236101, hashtext(:k))"), {"k": f"{kind}:{target}"}
     )
-    burst = session.scalar(query)  # another report may have opened it meanwhile
+    burst = session.scalar(_OPEN_BURST, which)  # another report may have opened it meanwhile
     if burst is None:
         burst = Burst(target_type=kind, target_id=target, state="open", reports=0, note="")
         session.add(burst)
@@ -147,6 +145,13 @@ def _open_burst(
         enqueue(session, BURST_ALERT_TASK, queue="maintenance", burst_id=burst.id)
         _gather(session, burst, window)
     return burst
+
+
+_OPEN_BURST = select(Burst).where(
+    Burst.target_type == bindparam("kind"),
+    Burst.target_id == bindparam("target"),
+    Burst.state == "open",
+)
 
 
 def _gather(session: Session, burst: Burst, window: timedelta) -> None:
