@@ -97,9 +97,10 @@ class Database:
                 self._embedded = embedded.start(self.settings.pgdata_dir)
                 embedded.ensure_database(self._embedded, "takedown")
                 ensure_login_role(self._embedded.uri, EMBEDDED_SERVICE_ROLE)
-        # As many connections as the web server's 40 worker threads, so no request waits on
-        # another for a connection; short side writes (counters) have a pool of their own,
-        # so a request holding its connection never waits for a second one from the same pool.
+        # More connections than the web server's threads (web_threads, and an in-process
+        # worker's), so no request waits on another for a connection; short side writes
+        # (counters) have a pool of their own, so a request holding its connection never
+        # waits for a second one from the same pool.
         # Most are kept open: a connection past `pool_size` is closed when given back, and
         # under load that meant a new backend for many requests, planning every statement
         # cold (planning grew from 0.8 to 6.8 ms of PostgreSQL CPU per report near 50/s).
@@ -154,7 +155,7 @@ class Database:
 
 def ping_when_idle(engine: Engine, idle_s: float = IDLE_PING_S) -> None:
     """Check a pooled connection before use only if it sat unused for `idle_s` (a dead one
-    is replaced: the pool retries the checkout with a new connection)."""
+    is replaced, with every connection older than it: the pool retries the checkout)."""
 
     @event.listens_for(engine, "checkin")
     def _checkin(dbapi_connection: object, entry: ConnectionPoolEntry) -> None:
@@ -168,7 +169,9 @@ def ping_when_idle(engine: Engine, idle_s: float = IDLE_PING_S) -> None:
         try:
             engine.dialect.do_ping(dbapi_connection)  # type: ignore[arg-type]
         except Exception as error:  # whatever the reason, this connection is not usable
-            raise exc.DisconnectionError() from error
+            # As pool_pre_ping does: every older connection is replaced too (after a restart
+            # they are all dead), and the checkout is retried with a new one.
+            raise exc.InvalidatePoolError() from error
 
 
 def _sqlalchemy_url(url: str) -> str:

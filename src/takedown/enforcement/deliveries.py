@@ -155,7 +155,9 @@ def claim(session: Session, delivery_id: int) -> Claimed | None:
     for older, _ in rows:
         if older.id != delivery_id and older.status == PENDING:
             older.status = SUPERSEDED
-    if newer:
+    # Rows locked after a wait are read again, but not the EXISTS: a newer state made while
+    # this waited for an older attempt is looked for once more.
+    if newer or (len(rows) > 1 and _newer_exists(session, delivery)):
         delivery.status = SUPERSEDED
         return None
     older_dead = [d for d, _ in rows if d.status == DEAD and _older(d, delivery)]

@@ -86,6 +86,7 @@ class ContentItem(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     restricted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Read only (loaded with the item where acting on it follows: see resolve_refs).
-    author: Mapped[Account] = relationship(viewonly=True)
-    platform: Mapped[Platform] = relationship(viewonly=True)
+    # Read only, and only where loaded with the item (resolve_refs: acting on it follows);
+    # anywhere else, get_account and get_platform.
+    author: Mapped[Account] = relationship(viewonly=True, lazy="raise")
+    platform: Mapped[Platform] = relationship(viewonly=True, lazy="raise")

@@ -20,6 +20,7 @@ from takedown.config import Settings
 from takedown.db import Database
 from takedown.exchanges import hma
 from takedown.legal import media as media_fetch
+from takedown.web import hashing
 from takedown.web.api.media import _json
 from takedown.web.deps import BearerDep, DatabaseDep, MatcherDep, SettingsDep
 
@@ -150,7 +151,7 @@ async def bank_add_content(
     file) and add its hashes to the bank."""
     actor = await run_in_threadpool(_caller, db, key, CURATORS, "add to banks")
     if url:
-        fp, note = await run_in_threadpool(_fetch_and_hash, settings, url), None
+        fp, note = await hashing.run(_fetch_and_hash, settings, url), None
     else:
         fp, note = await _hash_upload(request)
 
@@ -317,7 +318,7 @@ async def _hash_upload(request: Request) -> tuple[fingerprints.Fingerprint, str 
         if field not in hma.CONTENT_TYPES:
             raise hma.HmaError(f"no such content_type: '{field}'", field="content_type")
         data = await upload.read()
-    fp = await run_in_threadpool(fingerprints.hash_bytes, data)
+    fp = await hashing.run(fingerprints.hash_bytes, data)
     text = note[:NOTE_CHARS] if isinstance(note, str) and note.strip() else None
     return fp, text
 
@@ -327,7 +328,7 @@ def _types(types: str | None) -> list[str] | None:
 
 
 @router.get("/h/hash")
-def hash_url(
+async def hash_url(
     url: Annotated[str, Query(max_length=2000)],
     db: DatabaseDep,
     settings: SettingsDep,
@@ -335,8 +336,8 @@ def hash_url(
     types: str | None = None,
 ) -> dict[str, str]:
     """Fetch the media at `url` (through the SSRF guard) and answer its hashes."""
-    _caller(db, key, HASHERS, "hash media")
-    return hma.hashes_of(_fetch_and_hash(settings, url), _types(types))
+    await run_in_threadpool(_caller, db, key, HASHERS, "hash media")
+    return hma.hashes_of(await hashing.run(_fetch_and_hash, settings, url), _types(types))
 
 
 @router.post("/h/hash")

@@ -8,12 +8,12 @@ from typing import Any, TypeVar
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from starlette.concurrency import run_in_threadpool
 
 from takedown import platforms
 from takedown.db import Database
 from takedown.fingerprints import hash_bytes
 from takedown.matching import MediaQuery, from_fingerprint, from_hashes
+from takedown.web import hashing
 from takedown.web.limits import json_problem
 
 HEX64 = r"^[0-9a-fA-F]{64}$"
@@ -96,7 +96,7 @@ async def query_from(
 ) -> MediaQuery | None:
     """Hash an uploaded file (safely, off the event loop), or take the given hashes."""
     if media is not None:
-        fingerprint = await run_in_threadpool(hash_bytes, media, filename, dihedral=True)
+        fingerprint = await hashing.run(hash_bytes, media, filename, dihedral=True)
         return from_fingerprint(fingerprint)
     if hashes is not None:
         return hashes.query()
