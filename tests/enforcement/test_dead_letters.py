@@ -47,6 +47,17 @@ def _alerts(db, platform_id) -> int:
         )
 
 
+def _restriction_dies(client, platform, receiver, db, settings) -> dict:
+    """A reported item's restriction fails every attempt and is dead; the report's receipt."""
+    receiver.fail_next = 10**9
+    ids = seed_family(client, platform["api_key"])
+    receipt = report(client, [ids["other"]]).json()
+    wait_for(lambda: receiver.attempts >= 1, what="a first attempt")
+    spend_attempts(db, settings, platform["id"])
+    wait_for(lambda: _states(db, platform["id"]) == ["dead"], what="the restriction to die")
+    return receipt
+
+
 def _staff(db, role: str, email: str | None = None) -> str:
     with db.session() as session:
         return create_user(session, f"{role}-{uuid.uuid4().hex[:8]}", role, email=email).api_key
@@ -93,12 +104,7 @@ def test_a_dead_delivery_is_listed_and_delivered_after_redrive(
 def test_redrive_supersedes_a_dead_delivery_when_its_item_has_a_newer_state(
     client, platform, receiver, reviewers, db, settings
 ):
-    receiver.fail_next = 10**9
-    ids = seed_family(client, platform["api_key"])
-    receipt = report(client, [ids["other"]]).json()
-    wait_for(lambda: receiver.attempts >= 1, what="a first attempt")
-    spend_attempts(db, settings, platform["id"])
-    wait_for(lambda: _states(db, platform["id"]) == ["dead"], what="the restriction to die")
+    receipt = _restriction_dies(client, platform, receiver, db, settings)
     decide(client, reviewers[0], receipt["case_number"], "confirm", "CSAM, age 13")
     wait_for(lambda: "pending" in _states(db, platform["id"]), what="the removal")
     spend_attempts(db, settings, platform["id"])
@@ -224,12 +230,7 @@ def test_a_platform_far_behind_is_alerted_once(client, platform, receiver, db, s
 def test_a_dead_delivery_is_moot_once_a_newer_state_of_its_item_is_delivered(
     client, platform, receiver, reviewers, db, settings
 ):
-    receiver.fail_next = 10**9
-    ids = seed_family(client, platform["api_key"])
-    receipt = report(client, [ids["other"]]).json()
-    wait_for(lambda: receiver.attempts >= 1, what="a first attempt")
-    spend_attempts(db, settings, platform["id"])
-    wait_for(lambda: _states(db, platform["id"]) == ["dead"], what="the restriction to die")
+    receipt = _restriction_dies(client, platform, receiver, db, settings)
     assert _incidents(db, platform["id"], "dead")[-1].closed_at is None
 
     receiver.fail_next = 0
